@@ -1,0 +1,64 @@
+package inspect
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Sentinel errors; callers pick exit codes with errors.Is.
+var (
+	ErrParse      = errors.New("parse error")
+	ErrPermission = errors.New("permission denied")
+	ErrNotFound   = errors.New("not found")
+)
+
+// FS holds the roots every path is built from: procfs (--proc-root), the host's
+// state files (--host-root; never applied to procfs) and the cgroup mount.
+type FS struct {
+	ProcRoot string
+	HostRoot string
+}
+
+// NewFS checks the roots once. procRoot must be a readable directory.
+func NewFS(procRoot, hostRoot string) (FS, error) {
+	if procRoot == "" {
+		procRoot = "/proc"
+	}
+	if hostRoot == "" {
+		hostRoot = "/"
+	}
+	for _, d := range []struct{ flag, dir string }{{"--proc-root", procRoot}, {"--host-root", hostRoot}} {
+		st, err := os.Stat(d.dir)
+		if err != nil {
+			return FS{}, fmt.Errorf("%s %s: %w", d.flag, d.dir, ErrNotFound)
+		}
+		if !st.IsDir() {
+			return FS{}, fmt.Errorf("%s %s: not a directory: %w", d.flag, d.dir, ErrNotFound)
+		}
+	}
+	return FS{ProcRoot: filepath.Clean(procRoot), HostRoot: filepath.Clean(hostRoot)}, nil
+}
+
+// Proc joins parts below the proc root: fs.Proc("1234", "ns", "net").
+func (fs FS) Proc(parts ...string) string {
+	return filepath.Join(append([]string{fs.ProcRoot}, parts...)...)
+}
+
+// Host joins an absolute host path below the host root: fs.Host("/run/netns").
+func (fs FS) Host(parts ...string) string {
+	return filepath.Join(append([]string{fs.HostRoot}, parts...)...)
+}
+
+// HostRel turns a path below the host root back into the host's own absolute path.
+func (fs FS) HostRel(p string) string {
+	if fs.HostRoot == "/" {
+		return p
+	}
+	if r, err := filepath.Rel(fs.HostRoot, p); err == nil && !strings.HasPrefix(r, "..") {
+		return "/" + r
+	}
+	return p
+}

@@ -1,0 +1,141 @@
+package nsenter
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+)
+
+// Handle is an open network namespace file (O_RDONLY|O_CLOEXEC).
+type Handle struct {
+	fd int
+}
+
+// None is a handle that refers to no namespace.
+func None() Handle { return Handle{fd: -1} }
+
+// Open opens a network namespace file: /proc/PID/ns/net, /proc/PID/task/TID/ns/net,
+// a bind mount such as /run/netns/NAME, or /proc/PID/fd/N of an nsfs fd.
+func Open(path string) (Handle, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return None(), &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	// NS_GET_NSTYPE rejects files that are not namespaces, and other namespace types.
+	t, err := unix.IoctlRetInt(fd, unix.NS_GET_NSTYPE)
+	if err != nil || t != unix.CLONE_NEWNET {
+		unix.Close(fd)
+		return None(), fmt.Errorf("%s: %w", path, ErrNotNetns)
+	}
+	return Handle{fd: fd}, nil
+}
+
+// ErrNotNetns is returned by Open for a file that is not a network namespace.
+var ErrNotNetns = errors.New("not a network namespace")
+
+// IsOpen reports whether h refers to a namespace.
+func (h Handle) IsOpen() bool { return h.fd >= 0 }
+
+// Fd returns the file descriptor (-1 for None).
+func (h Handle) Fd() int { return h.fd }
+
+// Close closes the handle; closing None is a no-op.
+func (h *Handle) Close() error {
+	if h.fd < 0 {
+		return nil
+	}
+	err := unix.Close(h.fd)
+	h.fd = -1
+	return err
+}
+
+// ID returns the namespace's identity: the nsfs device and inode.
+func (h Handle) ID() (dev, ino uint64, err error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(h.fd, &st); err != nil {
+		return 0, 0, err
+	}
+	return st.Dev, st.Ino, nil
+}
+
+// Equal reports whether two handles are the same namespace (same device and inode).
+func (h Handle) Equal(o Handle) bool {
+	d1, i1, err1 := h.ID()
+	d2, i2, err2 := o.ID()
+	return err1 == nil && err2 == nil && d1 == d2 && i1 == i2
+}
+
+// Do runs fn on a dedicated OS thread that has joined h's network namespace.
+// The thread is never returned to the Go scheduler: the goroutine exits while
+// locked, so the runtime terminates the thread. fn must not start goroutines
+// (they would run on other threads, outside the namespace).
+func Do(h Handle, fn func() error) error {
+	if !h.IsOpen() {
+		return errors.New("nsenter: handle is not open")
+	}
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		// Deliberately no UnlockOSThread: see the package doc.
+		defer func() {
+			if r := recover(); r != nil {
+				errc <- fmt.Errorf("nsenter: panic inside namespace: %v", r)
+			}
+		}()
+		if err := unix.Setns(h.fd, unix.CLONE_NEWNET); err != nil {
+			errc <- fmt.Errorf("setns: %w", err)
+			return
+		}
+		errc <- fn()
+	}()
+	return <-errc
+}
+
+// SocketAt opens a socket inside h's namespace (the current one when h is None).
+// The socket stays in that namespace for its whole life.
+func SocketAt(h Handle, domain, typ, proto int) (int, error) {
+	open := func() (int, error) { return unix.Socket(domain, typ|unix.SOCK_CLOEXEC, proto) }
+	if !h.IsOpen() {
+		return open()
+	}
+	fd := -1
+	err := Do(h, func() error {
+		var err error
+		fd, err = open()
+		return err
+	})
+	return fd, err
+}
+
+// OpenProcNet opens files of /proc/net as seen from h's namespace (the current
+// one when h is None), reading them through procRoot/thread-self/net. A name
+// that does not exist gives a nil file and no error, so callers can fall back.
+func OpenProcNet(h Handle, procRoot string, names ...string) ([]*os.File, error) {
+	files := make([]*os.File, len(names))
+	open := func() error {
+		for i, n := range names {
+			f, err := os.Open(filepath.Join(procRoot, "thread-self", "net", n))
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				for _, f := range files {
+					if f != nil {
+						f.Close()
+					}
+				}
+				return err
+			}
+			files[i] = f
+		}
+		return nil
+	}
+	if !h.IsOpen() {
+		return files, open()
+	}
+	return files, Do(h, open)
+}
