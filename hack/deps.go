@@ -10,5 +10,6 @@ import (
 	_ "github.com/vishvananda/netlink"
 	_ "github.com/vishvananda/netns"
 	_ "golang.org/x/sys/unix"
+	_ "go.yaml.in/yaml/v3"
 	_ "sigs.k8s.io/yaml"
 )

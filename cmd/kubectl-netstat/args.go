@@ -1,0 +1,177 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+)
+
+// netstat's short options that take no argument (getopt string
+// "A:CFMacdeghilnNoprsStuUvVWw2fx64?Z" minus A).
+const netstatNoArgLetters = "CFMacdeghilnNoprsStuUvVWw2fx64Z"
+
+// outputFormats are the values `-o FORMAT` accepts; anything else makes -o netstat's --timers.
+var outputFormats = map[string]bool{"text": true, "wide": true, "json": true, "ndjson": true}
+
+// kubectl long flags that take a value, so their values are not mistaken for short-flag clusters.
+var valueLongFlags = map[string]bool{}
+
+// preArgs is what the netstat-aware pre-pass learned from the raw command line.
+type preArgs struct {
+	args []string
+	// families in command-line order (inet, inet6, unix, …), as netstat builds its AF list.
+	families []string
+	// hints for kubectl habits typed into netstat letters, keyed by letter.
+	hints []string
+}
+
+// preprocess rewrites netstat spellings pflag cannot express:
+//   - `-o FORMAT` / `-oFORMAT` with FORMAT an output name → --output=FORMAT (else -o is --timers);
+//   - `-c N` / `-cN` → --continuous=N (plain -c keeps its default of 1 s);
+//   - the ordered address-family list from -4 -6 -x -A/--protocol and --inet/--inet6/--unix.
+//
+// It also records where a kubectl user probably meant a long flag (-n NS, -c NAME, -A).
+func preprocess(in []string) preArgs {
+	var p preArgs
+	for i := 0; i < len(in); i++ {
+		a := in[i]
+		if a == "--" {
+			p.args = append(p.args, in[i:]...)
+			break
+		}
+		if strings.HasPrefix(a, "--") {
+			name, val, hasVal := strings.Cut(a[2:], "=")
+			switch name {
+			case "inet", "ip", "tcpip":
+				p.families = append(p.families, "inet")
+			case "inet6":
+				p.families = append(p.families, "inet6")
+			case "unix":
+				p.families = append(p.families, "unix")
+			case "protocol":
+				if !hasVal && i+1 < len(in) {
+					val = in[i+1]
+				}
+				p.families = append(p.families, splitFamilies(val)...)
+			}
+			p.args = append(p.args, a)
+			if !hasVal && valueLongFlags[name] && i+1 < len(in) {
+				i++
+				p.args = append(p.args, in[i])
+			}
+			continue
+		}
+		if len(a) < 2 || a[0] != '-' {
+			p.args = append(p.args, a)
+			continue
+		}
+		// A cluster of short flags.
+		letters := a[1:]
+		var kept strings.Builder
+		var extra []string
+		for j := 0; j < len(letters); j++ {
+			c := letters[j]
+			rest := letters[j+1:]
+			switch c {
+			case 'A':
+				val := rest
+				if val == "" && i+1 < len(in) {
+					i++
+					val = in[i]
+				} else if val == "" {
+					// Let pflag report the missing argument.
+					kept.WriteByte(c)
+					j = len(letters)
+					continue
+				}
+				p.families = append(p.families, splitFamilies(val)...)
+				for _, f := range splitFamilies(val) {
+					if !knownFamily(f) {
+						p.hints = append(p.hints, "-A is netstat's address family; for every Kubernetes namespace use --all-namespaces")
+						break
+					}
+				}
+				extra = append(extra, "--protocol="+val)
+				j = len(letters)
+			case 'o':
+				if rest != "" && outputFormats[rest] {
+					extra = append(extra, "--output="+rest)
+					j = len(letters)
+				} else if rest == "" && i+1 < len(in) && outputFormats[in[i+1]] {
+					i++
+					extra = append(extra, "--output="+in[i])
+				} else {
+					kept.WriteByte(c)
+				}
+			case 'c':
+				if n, ok := seconds(rest); rest != "" && ok {
+					extra = append(extra, "--continuous="+n)
+					j = len(letters)
+				} else if rest == "" && i+1 < len(in) {
+					if n, ok := seconds(in[i+1]); ok {
+						i++
+						extra = append(extra, "--continuous="+n)
+					} else {
+						if !strings.HasPrefix(in[i+1], "-") {
+							p.hints = append(p.hints, "-c is netstat's continuous mode; to choose a container use --container "+in[i+1])
+						}
+						kept.WriteByte(c)
+					}
+				} else {
+					kept.WriteByte(c)
+				}
+			case 'n':
+				if rest == "" && i+1 < len(in) && !strings.HasPrefix(in[i+1], "-") && !strings.Contains(in[i+1], "/") {
+					p.hints = append(p.hints, "-n is netstat's --numeric; for a Kubernetes namespace use --namespace "+in[i+1])
+				}
+				kept.WriteByte(c)
+			case '4':
+				p.families = append(p.families, "inet")
+				kept.WriteByte(c)
+			case '6':
+				p.families = append(p.families, "inet6")
+				kept.WriteByte(c)
+			case 'x':
+				p.families = append(p.families, "unix")
+				kept.WriteByte(c)
+			default:
+				kept.WriteByte(c)
+			}
+		}
+		if kept.Len() > 0 {
+			p.args = append(p.args, "-"+kept.String())
+		}
+		p.args = append(p.args, extra...)
+	}
+	return p
+}
+
+func seconds(s string) (string, bool) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 86400 {
+		return "", false
+	}
+	return strconv.Itoa(n), true
+}
+
+// familyAliases maps netstat's -A names to canonical ones.
+var familyAliases = map[string]string{
+	"inet": "inet", "ip": "inet", "tcpip": "inet", "inet6": "inet6", "ip6": "inet6", "unix": "unix",
+	"ax25": "ax25", "ipx": "ipx", "rose": "rose", "appletalk": "ddp", "ddp": "ddp", "netrom": "netrom",
+	"econet": "ec", "x25": "x25", "ash": "ash", "bluetooth": "bluetooth",
+}
+
+func knownFamily(f string) bool { _, ok := familyAliases[f]; return ok }
+
+func splitFamilies(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f == "" {
+			continue
+		}
+		if c, ok := familyAliases[f]; ok {
+			f = c
+		}
+		out = append(out, f)
+	}
+	return out
+}

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/output"
+)
+
+// mode is what the command prints (netstat §1.2 dispatch).
+type mode uint8
+
+const (
+	modeSockets mode = iota
+	modeRoute
+	modeInterfaces
+	modeStatistics
+	modeHelp
+	modeVersion
+)
+
+// selection is netstat's resolved protocol/family choice for the socket listing.
+type selection struct {
+	explicit             bool // any explicit table was asked for
+	implicit             bool // protocols enabled implicitly by an address family or -s
+	inet, inet6, unixAF  bool
+	tcp, udp, udpl, raw  bool
+	sctp                 bool
+	others               []string // families with no tables on Linux (ipx, ax25, …)
+	internetHeader       bool
+	unixTable            bool
+	tcpTables, udpTables []inspect.Proto
+}
+
+func (o *netstatOptions) complete(cmd *cobra.Command, args []string) error {
+	o.targets = args
+	if o.programAlias {
+		o.programs = true
+	}
+	o.families = o.pre.families
+	if o.inetLong && !contains(o.families, "inet") {
+		o.families = append(o.families, "inet")
+	}
+	if o.inet6Long && !contains(o.families, "inet6") {
+		o.families = append(o.families, "inet6")
+	}
+	for _, f := range o.families {
+		if !knownFamily(f) && !contains([]string{"ddp", "ec"}, f) {
+			return &exitError{code: exitProblem, msg: fmt.Sprintf("unknown address family `%s'; use inet, inet6 or unix (for every Kubernetes namespace use --all-namespaces)", f)}
+		}
+	}
+	// -c 5 is also spelled "-c" followed by a number in a later position; the pre-pass
+	// handles adjacency, and pflag's NoOptDefVal gives plain -c one second.
+	f, err := output.ParseFormat(o.outputFormat)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	o.format = f
+	o.flags = output.Flags{
+		All:          o.all,
+		Listening:    o.listening && !o.all,
+		NumericHosts: o.numeric || o.numericHosts,
+		NumericPorts: o.numeric || o.numericPorts,
+		NumericUsers: o.numeric || o.numericUsers,
+		Programs:     o.programs,
+		Extend:       o.extend,
+		Timers:       o.timers,
+		Wide:         o.wide,
+		Verbose:      o.verbose,
+	}
+	if o.symbolic {
+		// -N only affects routing names; netstat treats it like numeric hosts there.
+		o.flags.NumericHosts = o.flags.NumericHosts || o.route
+	}
+	o.mode = modeSockets
+	n := 0
+	for _, m := range []struct {
+		on bool
+		m  mode
+	}{{o.interfaces, modeInterfaces}, {o.route, modeRoute}, {o.statistics, modeStatistics}, {o.masquerade, modeSockets}} {
+		if m.on {
+			n++
+			o.mode = m.m
+		}
+	}
+	if n > 1 {
+		return usagef("-i, -r, -s and -M are mutually exclusive; choose one")
+	}
+	if o.help {
+		o.mode = modeHelp
+	}
+	if o.showVersion {
+		o.mode = modeVersion
+	}
+	o.sel = o.resolveSelection()
+	fs, err := inspect.NewFS(o.procRoot, o.hostRoot)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	o.fs = fs
+	return nil
+}
+
+// resolveSelection applies netstat's §1.2 rules 2–4 and §2.1.
+func (o *netstatOptions) resolveSelection() selection {
+	s := selection{tcp: o.tcp, udp: o.udp, udpl: o.udpLite, raw: o.raw, sctp: o.sctp}
+	for _, f := range o.families {
+		switch f {
+		case "inet":
+			s.inet = true
+		case "inet6":
+			s.inet6 = true
+		case "unix":
+			s.unixAF = true
+		default:
+			s.others = append(s.others, f)
+		}
+	}
+	anyProto := s.tcp || s.udp || s.udpl || s.raw || s.sctp
+	if (s.inet || s.inet6 || o.statistics) && !anyProto {
+		s.tcp, s.udp, s.udpl, s.raw, s.sctp = true, true, true, true, true
+		s.implicit = true
+		anyProto = true
+	}
+	if (anyProto || o.groups) && !s.inet && !s.inet6 {
+		s.inet, s.inet6 = true, true
+	}
+	s.explicit = anyProto || s.unixAF || o.groups || len(s.others) > 0
+	all := !s.explicit
+	s.internetHeader = all || anyProto
+	v4, v6 := s.inet || all, s.inet6 || all
+	add := func(on bool, p4, p6 inspect.Proto) {
+		if !(on || all) {
+			return
+		}
+		if v4 {
+			s.tcpTables = append(s.tcpTables, p4)
+		}
+		if v6 {
+			s.tcpTables = append(s.tcpTables, p6)
+		}
+	}
+	add(s.tcp, inspect.ProtoTCP, inspect.ProtoTCP6)
+	add(s.udp, inspect.ProtoUDP, inspect.ProtoUDP6)
+	add(s.udpl, inspect.ProtoUDPLite, inspect.ProtoUDPLite6)
+	add(s.raw, inspect.ProtoRaw, inspect.ProtoRaw6)
+	s.unixTable = all || s.unixAF
+	return s
+}
+
+func (o *netstatOptions) validate() error {
+	if o.continuous < 0 {
+		return usagef("--continuous takes a positive number of seconds")
+	}
+	if o.selinux {
+		return &exitError{code: exitProblem, msg: "SELinux is not enabled on this machine."}
+	}
+	if o.mode == modeStatistics {
+		for _, f := range o.families {
+			if f != "inet" && f != "inet6" {
+				return &exitError{code: exitProblem, msg: "No statistics support for specified address family: " + f}
+			}
+		}
+	}
+	if o.mode == modeRoute {
+		for _, f := range o.families {
+			if f != "inet" && f != "inet6" {
+				return usagef("No routing for address family `%s'.", f)
+			}
+		}
+	}
+	if o.container != "" && len(o.targets) == 0 {
+		return usagef("--container needs a pod target: kubectl-netstat POD --container %s", o.container)
+	}
+	for _, t := range o.targets {
+		if strings.HasPrefix(t, "-") {
+			return usagef("unexpected argument %q", t)
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

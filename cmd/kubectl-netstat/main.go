@@ -1,0 +1,12 @@
+// Command kubectl-netstat is a container-aware netstat: run alone it prints
+// exactly what net-tools netstat prints; as `kubectl netstat POD` or with
+// container/pid/netns targets it reads other network namespaces.
+package main
+
+import (
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}))
+}

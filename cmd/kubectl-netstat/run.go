@@ -1,0 +1,262 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
+	"github.com/kubectl-netstat/kubectl-netstat/output"
+)
+
+// nsView is one network namespace to print.
+type nsView struct {
+	h     nsenter.Handle // None: the caller's own namespace, read without setns
+	netns *inspect.Netns // nil when no discovery ran
+	r     *inspect.NetReader
+}
+
+// reader returns the namespace's reader, opened once per run so each
+// namespace is entered once however often -c refreshes.
+func (v *nsView) reader(fs inspect.FS) *inspect.NetReader {
+	if v.r == nil {
+		v.r = fs.NewNetReader(v.h)
+	}
+	return v.r
+}
+
+// nameLookupTimeout bounds one reverse lookup; the resolver also has an overall budget.
+const nameLookupTimeout = 2 * time.Second
+
+func (o *netstatOptions) run(ctx context.Context) error {
+	switch o.mode {
+	case modeHelp:
+		return o.cmdHelp()
+	case modeVersion:
+		o.printVersion()
+		return nil
+	}
+	if o.masquerade {
+		return &exitError{code: exitProblem, msg: "no support for `ip_masquerade' on this system."}
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	sc, err := o.newScene()
+	if err != nil {
+		return err
+	}
+	defer sc.close()
+
+	w := bufio.NewWriterSize(o.Out, 64<<10)
+	defer w.Flush()
+	for iter := 0; ; iter++ {
+		err := o.once(w, sc, iter)
+		if ferr := w.Flush(); err == nil {
+			err = ferr
+		}
+		if err != nil || o.continuous == 0 || o.mode == modeStatistics {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Duration(o.continuous) * time.Second):
+		}
+	}
+}
+
+// once prints one complete refresh for every selected namespace.
+func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
+	if err := sc.refresh(o); err != nil {
+		return err
+	}
+	if o.continuous > 0 && o.format.IsJSON() {
+		o.stamp = time.Now().UTC().Format(time.RFC3339)
+	}
+	multi := len(sc.views) > 1 || o.allContainers
+	out := &collected{}
+	for _, v := range sc.views {
+		if multi && o.format == output.FormatText {
+			fmt.Fprintln(w, netnsLine(v.netns))
+		}
+		var err error
+		switch o.mode {
+		case modeSockets:
+			err = o.printSockets(w, sc, v, out)
+		case modeRoute:
+			err = o.printRoutes(w, sc, v, out)
+		case modeInterfaces:
+			err = o.printInterfaces(w, sc, v, iter, out)
+		case modeStatistics:
+			err = o.printStatistics(w, sc, v, out)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	switch o.format {
+	case output.FormatJSON:
+		return output.WriteJSON(w, out.records)
+	case output.FormatNDJSON:
+		for _, r := range out.records {
+			if err := output.WriteNDJSON(w, r); err != nil {
+				return err
+			}
+		}
+	case output.FormatWide:
+		return output.WriteWide(w, out.wide, o.flags, sc.names)
+	}
+	return nil
+}
+
+// collected gathers the rows of non-text formats across namespaces.
+type collected struct {
+	records []any
+	wide    []output.WideRow
+}
+
+// protoOrder is netstat's table order.
+func (o *netstatOptions) socketQuery() inspect.SocketQuery {
+	q := inspect.SocketQuery{ProcOnly: o.procOnly}
+	q.Protos = append(q.Protos, o.sel.tcpTables...)
+	if o.sel.unixTable {
+		q.Protos = append(q.Protos, inspect.ProtoUnix)
+	}
+	switch {
+	case o.flags.All:
+		q.TCPStates, q.UDPStates = inspect.StatesAll, inspect.StatesAll
+	case o.flags.Listening:
+		q.TCPStates, q.UDPStates = inspect.StatesListen, inspect.StatesUDPUnconnected
+	default:
+		q.TCPStates, q.UDPStates = inspect.StatesNotListen, inspect.StatesAll&^inspect.StatesUDPUnconnected
+	}
+	return q
+}
+
+// afName is netstat's "no support" family label of a table.
+func afName(p inspect.Proto) string {
+	switch {
+	case p.IsTCP():
+		return "AF INET (tcp)"
+	case p == inspect.ProtoUDP || p == inspect.ProtoUDP6:
+		return "AF INET (udp)"
+	case p == inspect.ProtoUDPLite || p == inspect.ProtoUDPLite6:
+		return "AF INET (udplite)"
+	case p.IsRaw():
+		return "AF INET (raw)"
+	}
+	return "AF UNIX"
+}
+
+func (o *netstatOptions) printSockets(w *bufio.Writer, sc *scene, v *nsView, out *collected) error {
+	res, err := v.reader(o.fs).Sockets(o.socketQuery())
+	if err != nil {
+		return o.nsErr(v, err)
+	}
+	for p, n := range res.Bogus {
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(o.ErrOut, "warning, got bogus %s line.\n", bogusName(p))
+		}
+	}
+	text := o.format == output.FormatText
+	if text && o.flags.Programs && sc.procs != nil && sc.procs.Denied {
+		w.Flush()
+		if !sc.procs.SocketsRecorded() {
+			fmt.Fprintf(o.ErrOut, "(No info could be read for \"-p\": geteuid()=%d but you should be root.)\n", os.Geteuid())
+		} else {
+			fmt.Fprint(o.ErrOut, "(Not all processes could be identified, non-owned process info\n will not be shown, you would have to be root to see it all.)\n")
+		}
+	}
+	var missing error
+	for _, p := range res.Missing {
+		explicit := o.sel.explicit && !o.sel.implicit
+		if p.IsV6() && p != inspect.ProtoUnix {
+			continue
+		}
+		if explicit || o.flags.Verbose {
+			fmt.Fprintf(o.ErrOut, "netstat: no support for `%s' on this system.\n", afName(p))
+		}
+		if explicit && missing == nil {
+			missing = &exitError{code: exitProblem, silent: true}
+		}
+	}
+	if text && o.sel.internetHeader {
+		output.InetHeader(w, o.flags)
+	}
+	unixHeader := false
+	for i := range res.Sockets {
+		s := &res.Sockets[i]
+		if s.Proto == inspect.ProtoUnix {
+			if text && !unixHeader {
+				output.UnixHeader(w, o.flags)
+				unixHeader = true
+			}
+			if !output.UnixSelected(s, o.flags) {
+				continue
+			}
+		} else if !output.InetSelected(s, o.flags) {
+			continue
+		}
+		if sc.procs != nil {
+			s.Owner = sc.procs.Owner(s.Inode)
+		}
+		if !o.keepContainerRow(sc, v, s) {
+			continue
+		}
+		switch o.format {
+		case output.FormatWide:
+			out.wide = append(out.wide, output.WideRow{Socket: s, Netns: v.netns, Container: sc.containerOf(v, s)})
+			continue
+		case output.FormatJSON, output.FormatNDJSON:
+			rec := output.NewSocketRecord(s, v.netns, sc.containerOf(v, s))
+			rec.Time = o.stamp
+			out.records = append(out.records, rec)
+			continue
+		}
+		if s.Proto == inspect.ProtoUnix {
+			output.WriteUnixRow(w, s, o.flags)
+		} else {
+			output.WriteInetRow(w, s, o.flags, sc.names)
+		}
+	}
+	if text && o.sel.unixTable && !unixHeader {
+		output.UnixHeader(w, o.flags)
+	}
+	return missing
+}
+
+func bogusName(p inspect.Proto) string {
+	switch {
+	case p.IsTCP():
+		return "tcp"
+	case p.IsRaw():
+		return "raw"
+	case p == inspect.ProtoUnix:
+		return "unix"
+	}
+	return "udp"
+}
+
+// nsErr names the namespace in an error from reading it.
+func (o *netstatOptions) nsErr(v *nsView, err error) error {
+	if v.netns == nil {
+		return err
+	}
+	return fmt.Errorf("netns %d: %w", v.netns.Inode, err)
+}
+
+// cmdHelp prints the command's help on stdout, like netstat -h.
+func (o *netstatOptions) cmdHelp() error {
+	c := newCmdNetstat(newNetstatOptions(o.IOStreams))
+	c.SetOut(o.Out)
+	return c.Help()
+}

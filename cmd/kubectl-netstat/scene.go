@@ -1,0 +1,202 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
+	"github.com/kubectl-netstat/kubectl-netstat/output"
+)
+
+// scene is what one run looks at: the namespaces to print, the process table
+// and the host inventory. Handles are opened once per run; the process table
+// is rebuilt each refresh, as netstat rebuilds its -p map.
+type scene struct {
+	views []*nsView
+	inv   *inspect.Inventory
+	procs *inspect.ProcTable
+	names output.Names
+	// needDiscovery is set when namespaces and containers must be named.
+	needDiscovery bool
+	// container narrows rows to one container of a pod (--container).
+	container *inspect.Container
+}
+
+func (o *netstatOptions) newScene() (*scene, error) {
+	sc := &scene{names: output.NoNames{}}
+	if !(o.flags.NumericHosts && o.flags.NumericPorts && o.flags.NumericUsers) && o.format == output.FormatText {
+		sc.names = inspect.NewNames("/", nameLookupTimeout)
+	}
+	sc.needDiscovery = len(o.targets) > 0 || o.allContainers || o.format != output.FormatText
+	if !sc.needDiscovery {
+		sc.views = []*nsView{{h: nsenter.None()}}
+		return sc, nil
+	}
+	inv, err := o.fs.Discover(inspect.DiscoverOptions{Sockets: o.flags.Programs || o.format != output.FormatText})
+	if err != nil {
+		return nil, err
+	}
+	sc.inv = inv
+	sc.procs = inv.Procs
+	if o.allContainers || len(o.targets) > 0 {
+		for _, w := range inv.Warnings {
+			fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: %s\n", w)
+		}
+	}
+	var selected []*inspect.Netns
+	switch {
+	case o.allContainers:
+		selected = inv.Netns
+	case len(o.targets) > 0:
+		seen := map[uint64]bool{}
+		for _, t := range o.targets {
+			nss, err := inv.Resolve(t)
+			if err != nil {
+				return nil, o.targetError(t, err)
+			}
+			for _, ns := range nss {
+				if !seen[ns.Inode] {
+					seen[ns.Inode] = true
+					selected = append(selected, ns)
+				}
+			}
+		}
+		if o.container != "" {
+			c, err := findContainer(selected, o.container)
+			if err != nil {
+				return nil, err
+			}
+			sc.container = c
+		}
+	default:
+		selected = []*inspect.Netns{inv.Self()}
+	}
+	for _, ns := range selected {
+		v := &nsView{h: nsenter.None(), netns: ns}
+		if ns != nil && !inv.IsSelf(ns) {
+			h, err := nsenter.Open(ns.Path)
+			if err != nil {
+				// A namespace that vanished mid-run (process exited, mount removed): warn and go on.
+				fmt.Fprintf(os.Stderr, "kubectl-netstat: warning: netns %d: %v\n", ns.Inode, err)
+				continue
+			}
+			v.h = h
+		}
+		sc.views = append(sc.views, v)
+	}
+	return sc, nil
+}
+
+// refresh rebuilds per-iteration state: the -p process table.
+func (sc *scene) refresh(o *netstatOptions) error {
+	if !o.flags.Programs && !sc.needDiscovery {
+		return nil
+	}
+	if sc.procs != nil && sc.inv != nil && sc.inv.Procs == sc.procs {
+		// First refresh reuses the discovery pass.
+		sc.inv.Procs = nil
+		return nil
+	}
+	t, err := o.fs.ScanProcs(inspect.ScanOptions{Sockets: true})
+	if err != nil {
+		return err
+	}
+	if sc.inv != nil {
+		sc.inv.Attribute(t)
+	}
+	sc.procs = t
+	return nil
+}
+
+func (sc *scene) close() {
+	for _, v := range sc.views {
+		if v.r != nil {
+			v.r.Close()
+		}
+		v.h.Close()
+	}
+}
+
+// containerOf is the container a socket row is tagged with: the owning
+// process's container, else the namespace owner.
+func (sc *scene) containerOf(v *nsView, s *inspect.Socket) *inspect.Container {
+	if s.Owner != nil && s.Owner.Container != nil {
+		return s.Owner.Container
+	}
+	if v.netns != nil {
+		return v.netns.Owner
+	}
+	return nil
+}
+
+// keepContainerRow applies --container: rows owned by that container's processes.
+func (o *netstatOptions) keepContainerRow(sc *scene, v *nsView, s *inspect.Socket) bool {
+	if sc.container == nil {
+		return true
+	}
+	return s.Owner != nil && s.Owner.Container == sc.container
+}
+
+func findContainer(nss []*inspect.Netns, name string) (*inspect.Container, error) {
+	var names []string
+	for _, ns := range nss {
+		for _, c := range ns.Containers {
+			if c.Name == name || (len(name) >= 4 && strings.HasPrefix(c.ID, name)) {
+				return c, nil
+			}
+			if !c.Sandbox {
+				names = append(names, c.Name)
+			}
+		}
+	}
+	return nil, &exitError{code: exitProblem, msg: fmt.Sprintf("container %q not found in the target (containers: %s)", name, strings.Join(names, ", "))}
+}
+
+// targetError turns a resolution failure into the one-line error, with the
+// kubectl-habit hint when the pre-pass saw one.
+func (o *netstatOptions) targetError(t string, err error) error {
+	msg := err.Error()
+	for _, h := range o.pre.hints {
+		if strings.HasSuffix(h, " "+t) || strings.Contains(h, "-A ") {
+			msg += "; hint: " + h
+			break
+		}
+	}
+	if errors.Is(err, inspect.ErrNotFound) {
+		return &exitError{code: exitProblem, msg: msg}
+	}
+	return errors.New(msg)
+}
+
+// netnsLine is the "# netns …" line that precedes each namespace's block.
+func netnsLine(ns *inspect.Netns) string {
+	if ns == nil {
+		return "# netns current"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# netns %d %s", ns.Inode, ns.Kind)
+	if o := ns.Owner; o != nil {
+		if o.Pod != nil {
+			fmt.Fprintf(&b, " pod %s/%s", o.Pod.Namespace, o.Pod.Name)
+		} else if o.Name != "" {
+			fmt.Fprintf(&b, " %s", o.Name)
+		}
+		fmt.Fprintf(&b, " (%s)", o.Runtime)
+	}
+	var names []string
+	for _, c := range ns.Containers {
+		if !c.Sandbox && c.Name != "" {
+			names = append(names, c.Name)
+		}
+	}
+	if len(names) > 0 {
+		fmt.Fprintf(&b, " containers: %s", strings.Join(names, ", "))
+	}
+	if len(ns.Names) > 0 {
+		fmt.Fprintf(&b, " names: %s", strings.Join(ns.Names, ", "))
+	}
+	return b.String()
+}

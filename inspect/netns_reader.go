@@ -1,0 +1,193 @@
+package inspect
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
+	"golang.org/x/sys/unix"
+)
+
+// procNetFile names the /proc/net file of each table.
+var procNetFile = map[Proto]string{
+	ProtoTCP: "tcp", ProtoTCP6: "tcp6", ProtoUDP: "udp", ProtoUDP6: "udp6",
+	ProtoUDPLite: "udplite", ProtoUDPLite6: "udplite6", ProtoRaw: "raw", ProtoRaw6: "raw6",
+	ProtoUnix: "unix",
+}
+
+// ProcNetFile returns the /proc/net file name of a table.
+func ProcNetFile(p Proto) string { return procNetFile[p] }
+
+// SocketQuery says which tables to read and which states the kernel should return.
+type SocketQuery struct {
+	// Protos lists the tables in the order to read them.
+	Protos []Proto
+	// TCPStates and UDPStates are TCP-state bit masks (StatesAll, StatesListen, …).
+	// UDPStates also applies to UDP-Lite and raw sockets.
+	TCPStates, UDPStates uint32
+	// ProcOnly reads /proc/net text instead of asking sock_diag.
+	ProcOnly bool
+}
+
+// SocketResult is what one namespace gave for a query.
+type SocketResult struct {
+	Sockets []Socket
+	// Missing lists requested tables the kernel has neither a diag handler nor a /proc file for.
+	Missing []Proto
+	// Bogus counts unparsable /proc lines per table (netstat warns "got bogus tcp line").
+	Bogus map[Proto]int
+}
+
+// NetReader reads the kernel tables of one network namespace. Files and
+// sockets are opened inside the namespace once and then used from any thread.
+type NetReader struct {
+	fs     FS
+	h      nsenter.Handle
+	diagFd int
+}
+
+// NewNetReader reads the namespace h (nsenter.None() for the caller's own).
+// The reader does not own h.
+func (fs FS) NewNetReader(h nsenter.Handle) *NetReader {
+	return &NetReader{fs: fs, h: h, diagFd: -1}
+}
+
+// Close releases the reader's sockets.
+func (r *NetReader) Close() error {
+	if r.diagFd >= 0 {
+		err := unix.Close(r.diagFd)
+		r.diagFd = -1
+		return err
+	}
+	return nil
+}
+
+// ProcNet opens files of the namespace's /proc/net; a missing file is nil.
+func (r *NetReader) ProcNet(names ...string) ([]*os.File, error) {
+	return nsenter.OpenProcNet(r.h, r.fs.ProcRoot, names...)
+}
+
+// InetSocket opens an AF_INET datagram socket inside the namespace, for interface ioctls.
+func (r *NetReader) InetSocket() (int, error) {
+	return nsenter.SocketAt(r.h, unix.AF_INET, unix.SOCK_DGRAM, 0)
+}
+
+func (r *NetReader) diag() (int, error) {
+	if r.diagFd >= 0 {
+		return r.diagFd, nil
+	}
+	fd, err := nsenter.SocketAt(r.h, unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_SOCK_DIAG)
+	if err != nil {
+		return -1, fmt.Errorf("sock_diag socket: %w", err)
+	}
+	r.diagFd = fd
+	return fd, nil
+}
+
+// Sockets reads the requested tables, through sock_diag where the kernel
+// supports it and /proc/net/* otherwise. UNIX sockets always come from
+// /proc/net/unix, the only source of netstat's RefCnt column.
+func (r *NetReader) Sockets(q SocketQuery) (*SocketResult, error) {
+	res := &SocketResult{}
+	var fallback []Proto
+	for _, p := range q.Protos {
+		if p == ProtoUnix || q.ProcOnly {
+			fallback = append(fallback, p)
+			continue
+		}
+		states := q.TCPStates
+		if !p.IsTCP() {
+			states = q.UDPStates
+		}
+		if states == 0 {
+			continue
+		}
+		fd, err := r.diag()
+		if err != nil {
+			fallback = append(fallback, p)
+			continue
+		}
+		before := len(res.Sockets)
+		for try := 0; ; try++ {
+			res.Sockets, err = DiagDump(fd, p, states, res.Sockets[:before])
+			if errors.Is(err, ErrDumpInterrupted) && try < 3 {
+				continue
+			}
+			break
+		}
+		switch {
+		case err == nil, errors.Is(err, ErrDumpInterrupted):
+		case errors.Is(err, ErrDiagUnsupported):
+			res.Sockets = res.Sockets[:before]
+			fallback = append(fallback, p)
+		default:
+			return res, err
+		}
+	}
+	if len(fallback) == 0 {
+		return res, nil
+	}
+	// Keep netstat's table order: read the fallback tables and merge by table.
+	names := make([]string, len(fallback))
+	for i, p := range fallback {
+		names[i] = procNetFile[p]
+	}
+	files, err := r.ProcNet(names...)
+	if err != nil {
+		return res, fmt.Errorf("/proc/net: %w", err)
+	}
+	for i, p := range fallback {
+		f := files[i]
+		if f == nil {
+			res.Missing = append(res.Missing, p)
+			continue
+		}
+		var bad int
+		if p == ProtoUnix {
+			res.Sockets, bad, err = ParseNetUnix(f, res.Sockets)
+		} else {
+			res.Sockets, bad, err = ParseNetIPSocket(f, p, res.Sockets)
+		}
+		f.Close()
+		if bad > 0 {
+			if res.Bogus == nil {
+				res.Bogus = map[Proto]int{}
+			}
+			res.Bogus[p] += bad
+		}
+		if err != nil {
+			return res, err
+		}
+	}
+	sortByProto(res.Sockets)
+	return res, nil
+}
+
+// sortByProto orders rows by table (stable, so each table keeps kernel order).
+func sortByProto(s []Socket) {
+	for i := 1; i < len(s); i++ {
+		if s[i].Proto < s[i-1].Proto {
+			sortStable(s)
+			return
+		}
+	}
+}
+
+func sortStable(s []Socket) {
+	var buckets [ProtoUnix + 1][]Socket
+	for _, sk := range s {
+		buckets[sk.Proto] = append(buckets[sk.Proto], sk)
+	}
+	s = s[:0]
+	for _, b := range buckets {
+		s = append(s, b...)
+	}
+}
+
+// ReadAllClose reads a whole /proc file opened by ProcNet (bounded).
+func ReadAllClose(f *os.File) ([]byte, error) {
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, 64<<20))
+}

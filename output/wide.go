@@ -1,0 +1,119 @@
+package output
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"io"
+
+	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+)
+
+// WideRow is one socket of the flat --output wide table with its tags.
+type WideRow struct {
+	Socket    *inspect.Socket
+	Netns     *inspect.Netns
+	Container *inspect.Container
+}
+
+// WriteWide renders every namespace's sockets as one table: netstat's
+// columns (addresses never truncated, as with -W) plus NETNS, RUNTIME,
+// NAMESPACE, POD and CONTAINER.
+func WriteWide(w io.Writer, rows []WideRow, f Flags, n Names) error {
+	if n == nil {
+		n = NoNames{}
+	}
+	header := []string{"PROTO", "RECV-Q", "SEND-Q", "LOCAL ADDRESS", "FOREIGN ADDRESS", "STATE"}
+	if f.Extend > 0 {
+		header = append(header, "USER", "INODE")
+	}
+	if f.Programs {
+		header = append(header, "PID/PROGRAM")
+	}
+	if f.Timers {
+		header = append(header, "TIMER")
+	}
+	header = append(header, "NETNS", "RUNTIME", "NAMESPACE", "POD", "CONTAINER")
+	cells := make([][]string, 0, len(rows))
+	for _, r := range rows {
+		s := r.Socket
+		var row []string
+		if s.Proto == inspect.ProtoUnix {
+			u := s.Unix
+			path := unixPathText(u.Path)
+			if path == "" {
+				path = "-"
+			}
+			row = []string{s.Proto.String(), "-", "-", path, u.Type.String(), dash(unixStateText(u))}
+		} else {
+			svc := serviceProto(s.Proto)
+			row = []string{s.Proto.String(), strconv.FormatUint(s.RecvQ, 10), strconv.FormatUint(s.SendQ, 10),
+				wideAddr(s.Local, svc, f, n), wideAddr(s.Remote, svc, f, n), dash(wideState(s))}
+		}
+		if f.Extend > 0 {
+			user := ""
+			if !f.NumericUsers {
+				user = n.User(s.UID)
+			}
+			if user == "" {
+				user = strconv.FormatUint(uint64(s.UID), 10)
+			}
+			row = append(row, user, strconv.FormatUint(s.Inode, 10))
+		}
+		if f.Programs {
+			row = append(row, strings.TrimRight(string(appendProgram(nil, s.Owner, s.Inode != 0)), " "))
+		}
+		if f.Timers {
+			row = append(row, string(appendTimer(nil, s)))
+		}
+		netns, runtime, ns, pod, ctr := "-", "-", "-", "-", "-"
+		if r.Netns != nil {
+			netns = strconv.FormatUint(r.Netns.Inode, 10)
+		}
+		if c := r.Container; c != nil {
+			runtime = c.Runtime.String()
+			if c.Pod != nil {
+				ns, pod = c.Pod.Namespace, c.Pod.Name
+			}
+			ctr = c.Name
+			if ctr == "" {
+				ctr = shortID(c.ID)
+			}
+		}
+		row = append(row, netns, runtime, ns, pod, ctr)
+		cells = append(cells, row)
+	}
+	return WriteTable(w, header, cells)
+}
+
+func wideAddr(ap netip.AddrPort, svc string, f Flags, n Names) string {
+	host := appendHost(nil, ap.Addr(), f.NumericHosts, n)
+	port := appendPort(nil, ap.Port(), svc, f.NumericPorts, n)
+	return string(host) + ":" + string(port)
+}
+
+func wideState(s *inspect.Socket) string {
+	switch {
+	case s.Proto.IsTCP():
+		return tcpStateText(s.State)
+	case s.Proto.IsRaw():
+		return strconv.FormatUint(uint64(s.State), 10)
+	}
+	return udpStateText(s.State)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// shortID is the 12-character container id prefix kubectl and docker show.
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
