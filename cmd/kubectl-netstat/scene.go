@@ -23,6 +23,7 @@ type scene struct {
 	needDiscovery bool
 	// container narrows rows to one container of a pod (--container).
 	container *inspect.Container
+	scanned   bool
 }
 
 func (o *netstatOptions) newScene() (*scene, error) {
@@ -72,11 +73,11 @@ func (o *netstatOptions) newScene() (*scene, error) {
 			sc.container = c
 		}
 	default:
-		selected = []*inspect.Netns{inv.Self()}
+		selected = []*inspect.Netns{inv.NetnsOf(inv.Procs.SelfNetnsIno)}
 	}
 	for _, ns := range selected {
 		v := &nsView{h: nsenter.None(), netns: ns}
-		if ns != nil && !inv.IsSelf(ns) {
+		if ns != nil && ns.Inode != inv.Procs.SelfNetnsIno {
 			h, err := nsenter.Open(ns.Path)
 			if err != nil {
 				// A namespace that vanished mid-run (process exited, mount removed): warn and go on.
@@ -95,17 +96,25 @@ func (sc *scene) refresh(o *netstatOptions) error {
 	if !o.flags.Programs && !sc.needDiscovery {
 		return nil
 	}
-	if sc.procs != nil && sc.inv != nil && sc.inv.Procs == sc.procs {
-		// First refresh reuses the discovery pass.
-		sc.inv.Procs = nil
+	if !sc.scanned {
+		// The first refresh reuses the discovery pass.
+		sc.scanned = true
+		if sc.procs != nil {
+			return nil
+		}
+	}
+	if sc.needDiscovery {
+		// Later refreshes rediscover, so containers that started since are tagged.
+		inv, err := o.fs.Discover(inspect.DiscoverOptions{Sockets: true})
+		if err != nil {
+			return err
+		}
+		sc.inv, sc.procs = inv, inv.Procs
 		return nil
 	}
 	t, err := o.fs.ScanProcs(inspect.ScanOptions{Sockets: true})
 	if err != nil {
 		return err
-	}
-	if sc.inv != nil {
-		sc.inv.Attribute(t)
 	}
 	sc.procs = t
 	return nil
@@ -123,11 +132,11 @@ func (sc *scene) close() {
 // containerOf is the container a socket row is tagged with: the owning
 // process's container, else the namespace owner.
 func (sc *scene) containerOf(v *nsView, s *inspect.Socket) *inspect.Container {
+	if sc.inv != nil {
+		return sc.inv.SocketContainer(v.netns, s.Owner)
+	}
 	if s.Owner != nil && s.Owner.Container != nil {
 		return s.Owner.Container
-	}
-	if v.netns != nil {
-		return v.netns.Owner
 	}
 	return nil
 }
@@ -137,7 +146,7 @@ func (o *netstatOptions) keepContainerRow(sc *scene, v *nsView, s *inspect.Socke
 	if sc.container == nil {
 		return true
 	}
-	return s.Owner != nil && s.Owner.Container == sc.container
+	return s.Owner != nil && sc.inv.ContainerOf(s.Owner) == sc.container
 }
 
 func findContainer(nss []*inspect.Netns, name string) (*inspect.Container, error) {

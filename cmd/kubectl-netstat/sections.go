@@ -125,7 +125,9 @@ func (o *netstatOptions) printInterfaces(w *bufio.Writer, sc *scene, v *nsView, 
 	}
 	// netstat prints the title once, even under -c.
 	if iter == 0 {
-		output.InterfaceTitle(w)
+		if err := output.WriteInterfaceTitle(w); err != nil {
+			return err
+		}
 	}
 	return output.WriteInterfaces(w, ifs, o.flags)
 }
