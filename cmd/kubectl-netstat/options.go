@@ -103,17 +103,21 @@ func (o *netstatOptions) addFlags(fs *pflag.FlagSet) {
 	fs.Lookup("d").Hidden = true
 	fs.BoolVarP(&o.selinux, "context", "Z", o.selinux, "display SELinux security context")
 	fs.Lookup("context").Hidden = true
-	fs.BoolVarP(&o.verbose, "verbose", "v", o.verbose, "be verbose")
 	fs.BoolVarP(&o.showVersion, "version", "V", o.showVersion, "display version information")
 	fs.BoolVarP(&o.help, "help", "h", o.help, "display this help")
 
-	fs.StringVar(&o.outputFormat, "output", o.outputFormat, "output format: text, wide, json, ndjson (-o FORMAT works too)")
-	fs.StringVar(&o.hostRoot, "host-root", o.hostRoot, "prefix for host state files (/run, /var/lib, /var/log, /run/netns); never applies to /proc")
-	fs.StringVar(&o.procRoot, "proc-root", o.procRoot, "procfs to read")
 	fs.BoolVar(&o.allContainers, "all-containers", o.allContainers, "every network namespace on this host, each tagged")
 	fs.StringVar(&o.container, "container", o.container, "only rows owned by this container of the pod (kubectl's -c)")
 	fs.BoolVar(&o.procOnly, "proc-net", o.procOnly, "read sockets from /proc/net text instead of netlink sock_diag")
 	fs.Lookup("proc-net").Hidden = true
+}
+
+// addPersistentFlags binds the flags the subcommands share with the root command.
+func (o *netstatOptions) addPersistentFlags(fs *pflag.FlagSet) {
+	fs.BoolVarP(&o.verbose, "verbose", "v", o.verbose, "be verbose")
+	fs.StringVar(&o.outputFormat, "output", o.outputFormat, "output format: text, wide, json, ndjson (-o FORMAT works too)")
+	fs.StringVar(&o.hostRoot, "host-root", o.hostRoot, "prefix for host state files (/run, /var/lib, /var/log, /run/netns); never applies to /proc")
+	fs.StringVar(&o.procRoot, "proc-root", o.procRoot, "procfs to read")
 }
 
 // newCmdNetstat builds the root command; args are the raw command line (already preprocessed).
@@ -153,6 +157,7 @@ Single-letter flags mean what they mean to netstat; Kubernetes flags are long-on
 	cmd.SetOut(o.Out)
 	cmd.SetErr(o.ErrOut)
 	o.addFlags(cmd.Flags())
+	o.addPersistentFlags(cmd.PersistentFlags())
 	// Our -h flag replaces cobra's; help text goes to stdout like netstat -h.
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
 	cmd.AddCommand(subcommands(o)...)

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
@@ -43,9 +42,7 @@ func (o *netstatOptions) newScene() (*scene, error) {
 	sc.inv = inv
 	sc.procs = inv.Procs
 	if o.allContainers || len(o.targets) > 0 {
-		for _, w := range inv.Warnings {
-			fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: %s\n", w)
-		}
+		printWarnings(o.ErrOut, inv.Warnings, o.verbose)
 	}
 	var selected []*inspect.Netns
 	switch {
@@ -81,7 +78,7 @@ func (o *netstatOptions) newScene() (*scene, error) {
 			h, err := nsenter.Open(ns.Path)
 			if err != nil {
 				// A namespace that vanished mid-run (process exited, mount removed): warn and go on.
-				fmt.Fprintf(os.Stderr, "kubectl-netstat: warning: netns %d: %v\n", ns.Inode, err)
+				fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: netns %d: %v\n", ns.Inode, err)
 				continue
 			}
 			v.h = h
@@ -189,7 +186,7 @@ func netnsLine(ns *inspect.Netns) string {
 	fmt.Fprintf(&b, "# netns %d %s", ns.Inode, ns.Kind)
 	if o := ns.Owner; o != nil {
 		if o.Pod != nil {
-			fmt.Fprintf(&b, " pod %s/%s", o.Pod.Namespace, o.Pod.Name)
+			fmt.Fprintf(&b, " %s/%s", o.Pod.Namespace, o.Pod.Name)
 		} else if o.Name != "" {
 			fmt.Fprintf(&b, " %s", o.Name)
 		}
@@ -209,3 +206,7 @@ func netnsLine(ns *inspect.Netns) string {
 	}
 	return b.String()
 }
+
+// isRoutineWarning tells apart notes about processes whose namespaces root
+// cannot read (common in sandboxes) from warnings about bad input.
+func isRoutineWarning(s string) bool { return strings.Contains(s, "only partly readable") }

@@ -1,5 +1,143 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"fmt"
 
-func subcommands(o *netstatOptions) []*cobra.Command { return nil }
+	"github.com/spf13/cobra"
+
+	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
+	"github.com/kubectl-netstat/kubectl-netstat/output"
+)
+
+// listOptions serves the `namespaces` and `containers` subcommands.
+type listOptions struct {
+	IOStreams
+	root   *netstatOptions
+	format output.Format
+	inv    *inspect.Inventory
+}
+
+func subcommands(root *netstatOptions) []*cobra.Command {
+	return []*cobra.Command{newCmdNamespaces(root), newCmdContainers(root), newCmdAudit(root)}
+}
+
+// complete parses the shared --output/--host-root/--proc-root flags and runs discovery.
+func (o *listOptions) complete(sockets bool) error {
+	f, err := output.ParseFormat(o.root.outputFormat)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	o.format = f
+	fs, err := inspect.NewFS(o.root.procRoot, o.root.hostRoot)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	o.root.fs = fs
+	inv, err := fs.Discover(inspect.DiscoverOptions{Sockets: sockets})
+	if err != nil {
+		return err
+	}
+	o.inv = inv
+	printWarnings(o.ErrOut, inv.Warnings, o.root.verbose)
+	return nil
+}
+
+func newCmdNamespaces(root *netstatOptions) *cobra.Command {
+	o := &listOptions{IOStreams: root.IOStreams, root: root}
+	return &cobra.Command{
+		Use:     "namespaces",
+		Aliases: []string{"netns", "ns"},
+		Short:   "List every network namespace on this host with its owner, processes and socket count",
+		Example: "  kubectl-netstat namespaces\n  kubectl-netstat namespaces --output json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.complete(false); err != nil {
+				return err
+			}
+			rows := make([]output.NamespaceRow, 0, len(o.inv.Netns))
+			for _, ns := range o.inv.Netns {
+				rows = append(rows, output.NamespaceRow{Netns: ns, Sockets: countSockets(o.root, o.inv, ns)})
+			}
+			switch o.format {
+			case output.FormatJSON, output.FormatNDJSON:
+				recs := make([]output.NamespaceRecord, len(rows))
+				for i, r := range rows {
+					recs[i] = output.NewNamespaceRecord(r)
+				}
+				return writeRecords(o.Out, o.format, recs)
+			}
+			return output.WriteNamespaces(o.Out, rows)
+		},
+	}
+}
+
+func newCmdContainers(root *netstatOptions) *cobra.Command {
+	o := &listOptions{IOStreams: root.IOStreams, root: root}
+	return &cobra.Command{
+		Use:     "containers",
+		Aliases: []string{"ctr"},
+		Short:   "List the containers found on this host (no runtime daemon needed)",
+		Example: "  kubectl-netstat containers\n  kubectl-netstat containers --output json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.complete(false); err != nil {
+				return err
+			}
+			switch o.format {
+			case output.FormatJSON, output.FormatNDJSON:
+				recs := make([]output.ContainerListRecord, len(o.inv.Containers))
+				for i, c := range o.inv.Containers {
+					recs[i] = output.NewContainerListRecord(c)
+				}
+				return writeRecords(o.Out, o.format, recs)
+			}
+			return output.WriteContainers(o.Out, o.inv.Containers)
+		},
+	}
+}
+
+// countSockets counts a namespace's sockets of every table, -1 when it cannot be entered.
+func countSockets(o *netstatOptions, inv *inspect.Inventory, ns *inspect.Netns) int {
+	h := nsenter.None()
+	if ns.Inode != inv.Procs.SelfNetnsIno {
+		var err error
+		if h, err = nsenter.Open(ns.Path); err != nil {
+			return -1
+		}
+		defer h.Close()
+	}
+	r := o.fs.NewNetReader(h)
+	defer r.Close()
+	res, err := r.Sockets(inspect.SocketQuery{
+		Protos: []inspect.Proto{inspect.ProtoTCP, inspect.ProtoTCP6, inspect.ProtoUDP, inspect.ProtoUDP6,
+			inspect.ProtoUDPLite, inspect.ProtoUDPLite6, inspect.ProtoRaw, inspect.ProtoRaw6, inspect.ProtoUnix},
+		TCPStates: inspect.StatesAll, UDPStates: inspect.StatesAll,
+	})
+	if err != nil {
+		return -1
+	}
+	return len(res.Sockets)
+}
+
+func writeRecords[T any](w interface{ Write([]byte) (int, error) }, f output.Format, recs []T) error {
+	if f == output.FormatJSON {
+		return output.WriteJSON(w, recs)
+	}
+	for _, r := range recs {
+		if err := output.WriteNDJSON(w, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printWarnings prints discovery warnings; partial-permission notes only with -v.
+func printWarnings(w interface{ Write([]byte) (int, error) }, warnings []string, verbose bool) {
+	for _, s := range warnings {
+		if !verbose && isRoutineWarning(s) {
+			continue
+		}
+		fmt.Fprintf(w, "kubectl-netstat: warning: %s\n", s)
+	}
+}
