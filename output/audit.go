@@ -1,0 +1,247 @@
+package output
+
+import (
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/kubectl-netstat/kubectl-netstat/audit"
+	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+)
+
+// AuditRow is one row of `kubectl-netstat audit`: a listener and the
+// policy's verdict on it (nil when no policy was given).
+type AuditRow struct {
+	Listener audit.Listener
+	Verdict  *audit.Verdict
+}
+
+// auditHeader are the audit table's columns.
+var auditHeader = []string{"NETNS", "RUNTIME", "NAMESPACE", "POD", "CONTAINER", "PID/PROGRAM",
+	"PROTO", "ADDRESS", "PORT", "EXPOSURE", "VERDICT"}
+
+// WriteAuditTable renders rows as the audit table, in the order given.
+// Unknown cells are "-"; addresses are numeric as netstat -n prints them;
+// a unix listener's ADDRESS is its path.
+func WriteAuditTable(w io.Writer, rows []AuditRow) error {
+	return WriteTable(w, auditHeader, auditCells(rows, nil))
+}
+
+// WriteAuditEventsTable renders one --watch pass in text: the audit table
+// with TIME (RFC 3339) and EVENT ("opened" or "closed") in front, opened
+// rows first. Nothing is written when nothing changed, so a quiet watch
+// prints nothing.
+func WriteAuditEventsTable(w io.Writer, t time.Time, opened, closed []AuditRow) error {
+	if len(opened) == 0 && len(closed) == 0 {
+		return nil
+	}
+	ts := t.Format(time.RFC3339)
+	header := append([]string{"TIME", "EVENT"}, auditHeader...)
+	cells := auditCells(opened, []string{ts, "opened"})
+	cells = append(cells, auditCells(closed, []string{ts, "closed"})...)
+	return WriteTable(w, header, cells)
+}
+
+func auditCells(rows []AuditRow, prefix []string) [][]string {
+	out := make([][]string, 0, len(rows))
+	for i := range rows {
+		l := &rows[i].Listener
+		c := l.Container
+		netns, runtime, ns, pod, ctr := "-", "-", "-", "-", "-"
+		if l.Netns != nil {
+			netns = strconv.FormatUint(l.Netns.Inode, 10)
+		}
+		if c != nil {
+			runtime = c.Runtime.String()
+			ctr = orDash(c.Name)
+			if c.Pod != nil {
+				ns, pod = orDash(c.Pod.Namespace), orDash(c.Pod.Name)
+			}
+		}
+		prog := "-"
+		if l.Process != nil {
+			prog = strconv.Itoa(l.Process.PID) + "/" + l.Program()
+		}
+		addr, port := "-", "-"
+		if l.Proto == inspect.ProtoUnix {
+			addr = orDash(l.UnixPath)
+		} else {
+			addr = string(appendHost(nil, l.Addr, true, NoNames{}))
+			port = strconv.Itoa(int(l.Port))
+		}
+		row := append(append([]string{}, prefix...),
+			netns, runtime, ns, pod, ctr, prog, l.Proto.String(), addr, port,
+			exposureText(l), verdictText(rows[i].Verdict))
+		out = append(out, row)
+	}
+	return out
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// exposureText is the EXPOSURE cell: the class, plus ",host-network" when
+// the socket is in the host's netns.
+func exposureText(l *audit.Listener) string {
+	s := l.Exposure.String()
+	if l.HostNetwork {
+		s += ",host-network"
+	}
+	return s
+}
+
+// verdictText is the VERDICT cell: "allowed rules[N]", "VIOLATION rules[N]",
+// "allowed default" or "VIOLATION default"; "-" without a policy.
+func verdictText(v *audit.Verdict) string {
+	if v == nil {
+		return "-"
+	}
+	word := "VIOLATION"
+	if v.Allowed {
+		word = "allowed"
+	}
+	if v.Rule < 0 {
+		return word + " default"
+	}
+	return word + " rules[" + strconv.Itoa(v.Rule) + "]"
+}
+
+// AuditRecord is the JSON record of one audit row. Absent information is
+// null: pid and program for an unknown owner, address and port for unix
+// listeners, unix_path for Internet ones, netns and container when unknown,
+// verdict without a policy.
+type AuditRecord struct {
+	Netns       *NetnsRecord     `json:"netns"`
+	Container   *ContainerRecord `json:"container"`
+	PID         *int             `json:"pid"`
+	Program     *string          `json:"program"`
+	Proto       string           `json:"proto"`
+	Address     *string          `json:"address"`
+	Port        *uint16          `json:"port"`
+	UnixPath    *string          `json:"unix_path"`
+	Exposure    string           `json:"exposure"`
+	HostNetwork bool             `json:"host_network"`
+	Verdict     *VerdictRecord   `json:"verdict"`
+}
+
+// VerdictRecord is the verdict object of an audit record; rule is the index
+// in the policy's rules list, null when the default decided.
+type VerdictRecord struct {
+	Allowed bool   `json:"allowed"`
+	Rule    *int   `json:"rule"`
+	Reason  string `json:"reason"`
+}
+
+// NewAuditRecord builds the JSON record of an audit row.
+func NewAuditRecord(r AuditRow) AuditRecord {
+	l := &r.Listener
+	rec := AuditRecord{
+		Netns:       NewNetnsRecord(l.Netns),
+		Container:   NewContainerRecord(l.Container),
+		Proto:       l.Proto.String(),
+		Exposure:    l.Exposure.String(),
+		HostNetwork: l.HostNetwork,
+	}
+	if l.Process != nil {
+		rec.PID, rec.Program = ptr(l.Process.PID), ptr(l.Program())
+	}
+	if l.Proto == inspect.ProtoUnix {
+		rec.UnixPath = ptr(l.UnixPath)
+	} else {
+		rec.Address = ptr(string(appendHost(nil, l.Addr, true, NoNames{})))
+		rec.Port = ptr(l.Port)
+	}
+	if v := r.Verdict; v != nil {
+		rec.Verdict = &VerdictRecord{Allowed: v.Allowed, Reason: v.Reason}
+		if v.Rule >= 0 {
+			rec.Verdict.Rule = ptr(v.Rule)
+		}
+	}
+	return rec
+}
+
+// NewAuditRecords builds the records of rows, for WriteJSON.
+func NewAuditRecords(rows []AuditRow) []AuditRecord {
+	out := make([]AuditRecord, len(rows))
+	for i := range rows {
+		out[i] = NewAuditRecord(rows[i])
+	}
+	return out
+}
+
+// AuditEventRecord is one --watch event: an audit record with the time of
+// the pass (RFC 3339) and "opened" or "closed" in front.
+type AuditEventRecord struct {
+	Time  string `json:"time"`
+	Event string `json:"event"`
+	AuditRecord
+}
+
+// Watch event words.
+const (
+	EventOpened = "opened"
+	EventClosed = "closed"
+)
+
+// NewAuditEventRecords builds the event records of one --watch pass: opened
+// rows first, then closed ones, all stamped with t. Write each with
+// WriteNDJSON (or all with WriteJSON).
+func NewAuditEventRecords(t time.Time, opened, closed []AuditRow) []AuditEventRecord {
+	ts := t.Format(time.RFC3339)
+	out := make([]AuditEventRecord, 0, len(opened)+len(closed))
+	for _, r := range opened {
+		out = append(out, AuditEventRecord{Time: ts, Event: EventOpened, AuditRecord: NewAuditRecord(r)})
+	}
+	for _, r := range closed {
+		out = append(out, AuditEventRecord{Time: ts, Event: EventClosed, AuditRecord: NewAuditRecord(r)})
+	}
+	return out
+}
+
+// findingHeader are the declared-vs-actual table's columns.
+var findingHeader = []string{"NAMESPACE", "POD", "CONTAINER", "PROTO", "PORT", "FINDING", "PID/PROGRAM"}
+
+// WriteFindingsTable renders declared-vs-actual findings, in the order
+// given (audit.CompareDeclared sorts them per pod).
+func WriteFindingsTable(w io.Writer, fs []audit.Finding) error {
+	rows := make([][]string, 0, len(fs))
+	for i := range fs {
+		f := &fs[i]
+		prog := "-"
+		if f.Listener != nil && f.Listener.Process != nil {
+			prog = strconv.Itoa(f.Listener.Process.PID) + "/" + f.Listener.Program()
+		}
+		rows = append(rows, []string{orDash(f.Namespace), orDash(f.Pod), orDash(f.Container), f.Proto,
+			strconv.Itoa(int(f.Port)), f.Kind.String(), prog})
+	}
+	return WriteTable(w, findingHeader, rows)
+}
+
+// FindingRecord is the JSON record of a declared-vs-actual finding;
+// container, pid and program are null when unknown, listener is the audit
+// record of the listening socket (null for not-listening).
+type FindingRecord struct {
+	Finding   string       `json:"finding"`
+	Namespace string       `json:"namespace"`
+	Pod       string       `json:"pod"`
+	Container *string      `json:"container"`
+	Proto     string       `json:"proto"`
+	Port      uint16       `json:"port"`
+	Listener  *AuditRecord `json:"listener"`
+}
+
+// NewFindingRecord builds the JSON record of a finding.
+func NewFindingRecord(f audit.Finding) FindingRecord {
+	rec := FindingRecord{Finding: f.Kind.String(), Namespace: f.Namespace, Pod: f.Pod, Proto: f.Proto, Port: f.Port}
+	if f.Container != "" {
+		rec.Container = ptr(f.Container)
+	}
+	if f.Listener != nil {
+		rec.Listener = ptr(NewAuditRecord(AuditRow{Listener: *f.Listener}))
+	}
+	return rec
+}
