@@ -1,0 +1,532 @@
+package inspect
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// DiscoverOptions selects what Discover collects.
+type DiscoverOptions struct {
+	// Sockets walks every process's fds so ProcTable.Owner works (needed for -p
+	// and per-socket container attribution).
+	Sockets bool
+}
+
+// Inventory is every network namespace and container on the host, from one scan.
+type Inventory struct {
+	// Netns lists every network namespace found: with processes, bind-mount
+	// only, or held only by an fd. Host first, then by inode.
+	Netns      []*Netns
+	Containers []*Container
+	Procs      *ProcTable
+	// Host is the host's network namespace (nil only if it could not be determined).
+	Host     *Netns
+	Warnings []string
+
+	byIno  map[uint64]*Netns
+	byID   map[string]*Container
+	extras map[*Container]*containerExtra
+}
+
+// containerExtra holds per-container facts the model has no field for.
+type containerExtra struct {
+	match    *CgroupMatch
+	sandbox  string // sandbox/infra container ID of the pod
+	joins    string // Docker NetworkMode container:<id>
+	netnsRef string // netns path named by state
+	initPID  int
+}
+
+// NetnsOf returns the namespace with the inode, or nil.
+func (inv *Inventory) NetnsOf(inode uint64) *Netns { return inv.byIno[inode] }
+
+// Container returns the container with the exact full ID, or nil.
+func (inv *Inventory) Container(id string) *Container { return inv.byID[id] }
+
+// CgroupOf returns what the cgroup path said about a container (nil when state only).
+func (inv *Inventory) CgroupOf(c *Container) *CgroupMatch {
+	if x := inv.extras[c]; x != nil {
+		return x.match
+	}
+	return nil
+}
+
+// ContainerOf attributes a process: its own container, else the owner of its
+// network namespace (nil in the host netns or when nothing is known).
+func (inv *Inventory) ContainerOf(p *Process) *Container {
+	if p == nil {
+		return nil
+	}
+	if p.Container != nil {
+		return p.Container
+	}
+	if e := inv.Procs.Entry(p.PID); e != nil {
+		if ns := inv.byIno[e.NetnsIno]; ns != nil && ns.Kind != NetnsHost {
+			return ns.Owner
+		}
+	}
+	return nil
+}
+
+// SocketContainer attributes a socket found in ns with owner process p (nil
+// when unknown): the owning process's container, else the netns owner.
+func (inv *Inventory) SocketContainer(ns *Netns, p *Process) *Container {
+	if c := inv.ContainerOf(p); c != nil {
+		return c
+	}
+	if ns != nil && ns.Kind != NetnsHost {
+		return ns.Owner
+	}
+	return nil
+}
+
+// Discover scans /proc, the netns mounts and the runtimes' on-disk state and
+// resolves each network namespace's owner (container-mapping.md §7.5). Problems
+// with single files or processes become Warnings; only a failed /proc scan is an error.
+func (fs FS) Discover(opt DiscoverOptions) (*Inventory, error) {
+	t, err := fs.ScanProcs(ScanOptions{Sockets: opt.Sockets})
+	if err != nil {
+		return nil, err
+	}
+	inv := &Inventory{Procs: t, byIno: map[uint64]*Netns{}, byID: map[string]*Container{}, extras: map[*Container]*containerExtra{}}
+	if t.Gone > 0 {
+		inv.Warnings = append(inv.Warnings, fmt.Sprintf("%d processes exited during the scan and were skipped", t.Gone))
+	}
+	if len(t.Unreadable) > 0 {
+		inv.Warnings = append(inv.Warnings, fmt.Sprintf("%d processes only partly readable (permission denied), e.g. pid %d: their namespaces or containers may be missing",
+			len(t.Unreadable), t.Unreadable[0]))
+	}
+
+	// Host reference: kthreadd never leaves init_net; the scanner's own netns
+	// is the fallback (/proc/1/ns may be unreadable even for root).
+	hostIno, hostDev := t.SelfNetnsIno, t.SelfNetnsDev
+	if k := t.Entry(2); k != nil && k.Comm() == "kthreadd" && k.Kthread() {
+		if k.NetnsIno != hostIno && hostIno != 0 {
+			inv.Warnings = append(inv.Warnings, fmt.Sprintf("this process is not in the host network namespace (self %d, host %d)", hostIno, k.NetnsIno))
+		}
+		hostIno, hostDev = k.NetnsIno, k.NetnsDev
+	}
+
+	// Cgroup paths are relative to the reader's cgroup namespace (§3); in a
+	// private one, host processes read "/../…" and nothing classifies.
+	var selfCg, hostCg unix.Stat_t
+	if unix.Stat(fs.Proc("self", "ns", "cgroup"), &selfCg) == nil && unix.Stat(fs.Proc("2", "ns", "cgroup"), &hostCg) == nil &&
+		selfCg.Ino != hostCg.Ino {
+		inv.Warnings = append(inv.Warnings, "this process is in a private cgroup namespace: cgroup paths are relative to it and containers may not be recognised (run with the host cgroup namespace)")
+	}
+
+	get := func(ino uint64) *Netns {
+		ns := inv.byIno[ino]
+		if ns == nil {
+			ns = &Netns{Dev: hostDev, Inode: ino}
+			inv.byIno[ino] = ns
+		}
+		return ns
+	}
+	if hostIno != 0 {
+		inv.Host = get(hostIno)
+		inv.Host.Kind = NetnsHost
+	}
+
+	// Processes and their containers.
+	for _, e := range t.Procs {
+		if e.NetnsIno == 0 {
+			continue
+		}
+		ns := get(e.NetnsIno)
+		ns.Dev = e.NetnsDev
+		if e.Kthread() {
+			if ns.Path == "" {
+				ns.Path = fs.Proc(strconv.Itoa(e.Proc.PID), "ns", "net")
+			}
+			continue
+		}
+		ns.PIDs = append(ns.PIDs, e.Proc.PID)
+		if ns.Path == "" || strings.HasSuffix(ns.Path, "/2/ns/net") {
+			ns.Path = fs.Proc(strconv.Itoa(e.Proc.PID), "ns", "net")
+		}
+		m, ok := ClassifyCgroupLines(e.Cgroup)
+		if !ok {
+			continue
+		}
+		c := inv.byID[m.ID]
+		if c == nil {
+			c = &Container{Runtime: m.Runtime, ID: m.ID, Confidence: ConfidenceCgroupOnly}
+			if m.PodUID != "" {
+				c.Pod = &Pod{UID: m.PodUID}
+			}
+			inv.addContainer(c)
+			mm := m
+			inv.extras[c].match = &mm
+		}
+		c.PIDs = append(c.PIDs, e.Proc.PID)
+		if c.NetnsInode == 0 {
+			c.NetnsInode = e.NetnsIno
+		}
+		if e.Proc.Comm == "pause" && c.Pod != nil {
+			c.Sandbox = true
+		}
+		e.Proc.Container = c
+	}
+
+	inv.standaloneContainerd(fs)
+
+	// Bind mounts: every mount namespace's mountinfo, then the well-known dirs.
+	mounts, w := fs.NsfsMounts(t)
+	inv.Warnings = append(inv.Warnings, w...)
+	visible := map[string]bool{}
+	for _, m := range mounts {
+		ns := get(m.Inode)
+		name := fs.HostRel(m.MountPoint)
+		ns.Names = appendUnique(ns.Names, name)
+		visible[name] = true
+		if ns.Path == "" {
+			ns.Path = m.Path
+		}
+	}
+	for _, m := range fs.NetnsDirEntries() {
+		name := fs.HostRel(m.MountPoint)
+		if m.Inode == 0 {
+			if !visible[name] && !visible[hostRunPath(name)] {
+				inv.Warnings = append(inv.Warnings, fmt.Sprintf("%s: not a mounted network namespace (dangling bind mount?)", name))
+			}
+			continue
+		}
+		ns := get(m.Inode)
+		ns.Names = appendUnique(ns.Names, name)
+		if ns.Path == "" {
+			ns.Path = m.Path
+		}
+	}
+	// Namespaces held only by an open fd.
+	for _, e := range t.Procs {
+		for _, f := range e.NetnsFds {
+			ns := get(f.Inode)
+			if ns.Path == "" {
+				ns.Path = fs.Proc(strconv.Itoa(e.Proc.PID), "fd", strconv.Itoa(f.FD))
+			}
+		}
+	}
+
+	inv.applyState(fs)
+	inv.resolveOwners()
+
+	inv.Netns = make([]*Netns, 0, len(inv.byIno))
+	for _, ns := range inv.byIno {
+		sort.Strings(ns.Names)
+		inv.Netns = append(inv.Netns, ns)
+	}
+	sort.Slice(inv.Netns, func(i, j int) bool {
+		a, b := inv.Netns[i], inv.Netns[j]
+		if (a.Kind == NetnsHost) != (b.Kind == NetnsHost) {
+			return a.Kind == NetnsHost
+		}
+		return a.Inode < b.Inode
+	})
+	sort.Slice(inv.Containers, func(i, j int) bool { return inv.Containers[i].ID < inv.Containers[j].ID })
+	return inv, nil
+}
+
+// Comm is the process's comm (short name).
+func (e *ProcEntry) Comm() string { return e.Proc.Comm }
+
+func (inv *Inventory) addContainer(c *Container) {
+	inv.Containers = append(inv.Containers, c)
+	inv.byID[c.ID] = c
+	inv.extras[c] = &containerExtra{}
+}
+
+func appendUnique(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+// hostRunPath folds /var/run into /run, which are the same directory on every
+// modern host but spelled both ways by runtimes.
+func hostRunPath(p string) string {
+	if r, ok := strings.CutPrefix(p, "/var/run/"); ok {
+		return "/run/" + r
+	}
+	return p
+}
+
+// applyState merges the runtimes' on-disk state into the containers, adding
+// process-less containers only when they are still alive (a live netns or init pid).
+func (inv *Inventory) applyState(fs FS) {
+	var recs []StateRecord
+	for _, load := range []func() ([]StateRecord, []string){fs.ContainerdState, fs.DockerState, fs.UserdataState, fs.CNIState} {
+		r, w := load()
+		recs = append(recs, r...)
+		inv.Warnings = append(inv.Warnings, w...)
+	}
+	names, w := fs.StorageNames()
+	inv.Warnings = append(inv.Warnings, w...)
+	logs := fs.LogLinks()
+
+	for i := range recs {
+		r := &recs[i]
+		if sc, ok := names[r.ID]; ok {
+			applyStorageName(r, sc)
+		}
+		ino := inv.netnsOfPath(fs, r.NetnsPath)
+		c := inv.byID[r.ID]
+		if c == nil {
+			alive := ino != 0 || (r.InitPID > 0 && inv.Procs.Entry(r.InitPID) != nil)
+			if !alive || r.Runtime == RuntimeUnknown && !r.Sandbox {
+				continue
+			}
+			c = &Container{Runtime: r.Runtime, ID: r.ID}
+			inv.addContainer(c)
+		}
+		if c.Runtime == RuntimeUnknown {
+			c.Runtime = r.Runtime
+		}
+		if r.Name != "" && c.Name == "" {
+			c.Name = r.Name
+		}
+		if r.Image != "" && c.Image == "" {
+			c.Image = r.Image
+		}
+		if r.Pod != nil {
+			if c.Pod == nil {
+				c.Pod = &Pod{}
+			}
+			fillPod(c.Pod, r.Pod)
+		}
+		c.Sandbox = c.Sandbox || r.Sandbox
+		c.HostNetwork = c.HostNetwork || r.HostNetwork
+		if c.Confidence < ConfidenceStateFile {
+			c.Confidence = ConfidenceStateFile
+		}
+		x := inv.extras[c]
+		if r.SandboxID != "" {
+			x.sandbox = r.SandboxID
+		}
+		if r.JoinsContainer != "" {
+			x.joins = r.JoinsContainer
+		}
+		if r.NetnsPath != "" {
+			x.netnsRef = r.NetnsPath
+		}
+		if r.InitPID > 0 {
+			x.initPID = r.InitPID
+		}
+		if c.NetnsInode == 0 && ino != 0 {
+			c.NetnsInode = ino
+		}
+	}
+	for _, c := range inv.Containers {
+		if l, ok := logs[c.ID]; ok {
+			if c.Name == "" {
+				c.Name = l.Container
+			}
+			if c.Pod == nil {
+				c.Pod = &Pod{}
+			}
+			fillPod(c.Pod, &Pod{Namespace: l.Namespace, Name: l.Pod})
+			if c.Confidence < ConfidenceStateFile {
+				c.Confidence = ConfidenceStateFile
+			}
+		}
+	}
+	// Pod identity known for a sandbox is shared by its containers and back.
+	for _, c := range inv.Containers {
+		sb := inv.byID[inv.extras[c].sandbox]
+		if sb == nil || sb == c {
+			continue
+		}
+		if sb.Pod != nil {
+			if c.Pod == nil {
+				c.Pod = &Pod{}
+			}
+			fillPod(c.Pod, sb.Pod)
+		}
+		if c.Pod != nil && sb.Pod != nil {
+			fillPod(sb.Pod, c.Pod)
+		}
+		if sb.HostNetwork {
+			c.HostNetwork = true
+		}
+	}
+}
+
+func fillPod(dst, src *Pod) {
+	if dst.Namespace == "" {
+		dst.Namespace = src.Namespace
+	}
+	if dst.Name == "" {
+		dst.Name = src.Name
+	}
+	if dst.UID == "" {
+		dst.UID = src.UID
+	}
+}
+
+// netnsOfPath maps a netns path written in runtime state to a known namespace inode.
+func (inv *Inventory) netnsOfPath(fs FS, p string) uint64 {
+	if p == "" {
+		return 0
+	}
+	// /proc/PID/ns/net of a (host-pidns) process.
+	if rest, ok := strings.CutPrefix(p, "/proc/"); ok {
+		if pid, tail, ok := strings.Cut(rest, "/"); ok && tail == "ns/net" {
+			if n, err := strconv.Atoi(pid); err == nil {
+				if e := inv.Procs.Entry(n); e != nil {
+					return e.NetnsIno
+				}
+			}
+		}
+		return 0
+	}
+	want := hostRunPath(filepath.Clean(p))
+	for ino, ns := range inv.byIno {
+		for _, n := range ns.Names {
+			if hostRunPath(n) == want {
+				return ino
+			}
+		}
+	}
+	return 0
+}
+
+// resolveOwners sets each namespace's Containers, Owner and Kind (§7.5).
+func (inv *Inventory) resolveOwners() {
+	for _, c := range inv.Containers {
+		if c.NetnsInode == 0 {
+			continue
+		}
+		ns := inv.byIno[c.NetnsInode]
+		if ns == nil {
+			continue
+		}
+		ns.Containers = append(ns.Containers, c)
+		if ns.Kind == NetnsHost && c.Pod != nil {
+			// A pod container in the host netns is a hostNetwork pod.
+			c.HostNetwork = true
+		}
+	}
+	for _, ns := range inv.byIno {
+		sort.Slice(ns.Containers, func(i, j int) bool {
+			a, b := ns.Containers[i], ns.Containers[j]
+			if a.Sandbox != b.Sandbox {
+				return a.Sandbox
+			}
+			return a.ID < b.ID
+		})
+		if ns.Kind == NetnsHost {
+			continue
+		}
+		ns.Owner = inv.ownerOf(ns)
+		switch {
+		case ns.Owner != nil && ns.Owner.Pod != nil:
+			ns.Kind = NetnsPod
+		case ns.Owner != nil:
+			ns.Kind = NetnsContainer
+		case len(ns.Containers) > 0 && ns.Containers[0].Pod != nil:
+			ns.Kind = NetnsPod
+		case len(ns.Names) > 0:
+			ns.Kind = NetnsNamed
+		default:
+			ns.Kind = NetnsUnknown
+		}
+	}
+}
+
+func (inv *Inventory) ownerOf(ns *Netns) *Container {
+	cs := ns.Containers
+	if len(cs) == 0 {
+		return nil
+	}
+	// A sandbox owns its pod's namespace.
+	for _, c := range cs {
+		if c.Sandbox {
+			return c
+		}
+	}
+	// All of one pod but no sandbox known (CRI-O drop_infra): the pod's sandbox
+	// record may still name it.
+	if p := cs[0].Pod; p != nil {
+		same := true
+		for _, c := range cs[1:] {
+			if c.Pod == nil || c.Pod.UID != p.UID || c.Pod.Name != p.Name {
+				same = false
+			}
+		}
+		if same {
+			if sb := inv.byID[inv.extras[cs[0]].sandbox]; sb != nil {
+				return sb
+			}
+		}
+	}
+	// One container that the others joined (--net=container:X).
+	var joined *Container
+	for _, c := range cs {
+		if j := inv.byID[inv.extras[c].joins]; j != nil && j.NetnsInode == ns.Inode {
+			joined = j
+		}
+	}
+	if joined != nil {
+		return joined
+	}
+	if len(cs) == 1 {
+		return cs[0]
+	}
+	// Several unrelated containers: the one whose state names this netns, else none.
+	for _, c := range cs {
+		if inv.extras[c].netnsRef != "" && !strings.HasPrefix(inv.extras[c].netnsRef, "/proc/") {
+			return c
+		}
+	}
+	return nil
+}
+
+// standaloneContainerd recognises ctr-style containers, whose cgroup is
+// "/<containerd namespace>/<id>" with a free-text ID (§4.2, last rule): only
+// when a task bundle of that namespace and ID exists on disk.
+func (inv *Inventory) standaloneContainerd(fs FS) {
+	tasks := map[string]bool{}
+	for _, root := range containerdRoots {
+		dirs, _ := filepath.Glob(fs.Host(root, "io.containerd.runtime.v2.task", "*", "*"))
+		for _, d := range dirs {
+			tasks[filepath.Base(filepath.Dir(d))+"/"+filepath.Base(d)] = true
+		}
+	}
+	if len(tasks) == 0 {
+		return
+	}
+	for _, e := range inv.Procs.Procs {
+		if e.Proc.Container != nil || e.Kthread() {
+			continue
+		}
+		for _, l := range e.Cgroup {
+			comps := strings.Split(strings.Trim(l.Path, "/"), "/")
+			if len(comps) < 2 {
+				continue
+			}
+			ns, id := comps[len(comps)-2], comps[len(comps)-1]
+			if ns == "k8s.io" || !tasks[ns+"/"+id] {
+				continue
+			}
+			c := inv.byID[id]
+			if c == nil {
+				c = &Container{Runtime: RuntimeContainerd, ID: id, Confidence: ConfidenceStateFile}
+				inv.addContainer(c)
+			}
+			c.PIDs = append(c.PIDs, e.Proc.PID)
+			if c.NetnsInode == 0 {
+				c.NetnsInode = e.NetnsIno
+			}
+			e.Proc.Container = c
+			break
+		}
+	}
+}

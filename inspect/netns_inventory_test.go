@@ -1,0 +1,63 @@
+package inspect
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseMountinfoNsfs(t *testing.T) {
+	got, err := parseMountinfoNsfs(strings.NewReader(readStateTestdata(t, "mountinfo-netns.txt")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []NsfsMount{
+		{Inode: 4026535774, MountPoint: "/run/netns/probe-ns2"},
+		{Inode: 4026535775, MountPoint: "/run/netns/with space"},
+		{Inode: 4026535776, MountPoint: "/var/run/docker/netns/75c43685d9ba"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got)\n%s", d)
+	}
+}
+
+func TestParseMountinfoNsfsLine(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		in      string
+		want    NsfsMount
+		ok      bool
+		wantErr bool
+	}{
+		{"netns", "90 41 0:4 net:[4026535774] /run/netns/probe-ns2 rw shared:4 - nsfs nsfs rw", NsfsMount{Inode: 4026535774, MountPoint: "/run/netns/probe-ns2"}, true, false},
+		{"other fs", "25 30 0:23 / /proc rw - proc proc rw", NsfsMount{}, false, false},
+		{"other ns type", "92 41 0:4 uts:[4026535800] /run/utsns/x rw - nsfs nsfs rw", NsfsMount{}, false, false},
+		{"bad root inode", "92 41 0:4 net:[40265x] /run/netns/x rw - nsfs nsfs rw", NsfsMount{}, false, false},
+		{"no separator", "90 41 0:4 net:[1] /run/netns/x rw nsfs nsfs rw", NsfsMount{}, false, true},
+		{"too few fields", "90 41 0:4 net:[1] - nsfs nsfs rw", NsfsMount{}, false, true},
+		{"no fstype", "90 41 0:4 net:[1] /x rw - ", NsfsMount{}, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok, err := parseMountinfoNsfsLine(tc.in)
+			if (err != nil) != tc.wantErr || ok != tc.ok {
+				t.Fatalf("ok %v err %v; want ok %v wantErr %v", ok, err, tc.ok, tc.wantErr)
+			}
+			if err != nil && !errors.Is(err, ErrParse) {
+				t.Errorf("%v does not wrap ErrParse", err)
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("(-want +got)\n%s", d)
+			}
+		})
+	}
+}
+
+func FuzzParseMountinfoNsfs(f *testing.F) {
+	f.Add(readStateTestdata(f, "mountinfo-netns.txt"))
+	f.Fuzz(func(t *testing.T, s string) {
+		parseMountinfoNsfs(strings.NewReader(s))
+		unescapeMountinfo(s)
+	})
+}

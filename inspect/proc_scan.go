@@ -1,0 +1,441 @@
+package inspect
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// ScanOptions selects what ScanProcs collects beyond the per-process basics.
+type ScanOptions struct {
+	// Sockets walks every /proc/PID/fd to map socket inodes to their owner
+	// and to find network namespaces held only by an open fd.
+	Sockets bool
+}
+
+// ProcEntry is everything one pass over /proc/PID learns about a process.
+type ProcEntry struct {
+	// Proc is the model record; the same pointer is returned by Owner.
+	Proc *Process
+	// StartTime is field 22 of /proc/PID/stat (clock ticks since boot);
+	// with the PID it identifies a process across pid reuse.
+	StartTime uint64
+	PPID      int
+	// Flags is field 9 of /proc/PID/stat (PF_* bits).
+	Flags uint32
+	// NetnsDev and NetnsIno identify the network namespace (stat of ns/net, followed).
+	NetnsDev, NetnsIno uint64
+	// MntnsIno identifies the mount namespace; one mountinfo is read per distinct value.
+	MntnsIno uint64
+	// PidnsIno identifies the pid namespace.
+	PidnsIno uint64
+	// NSpid is the pid as seen in each nested pid namespace, outermost first.
+	// It is [PID] when the process shares the scanner's pid namespace.
+	NSpid []int
+	// Cgroup is every line of /proc/PID/cgroup.
+	Cgroup []CgroupLine
+	// NetnsFds are fds of this process that point at a network namespace.
+	NetnsFds []NetnsFd
+	// Partial is set when some of the process's files were unreadable
+	// (EACCES: e.g. ns/* of a more privileged PID 1); the zero values then mean unknown.
+	Partial bool
+}
+
+// Kthread reports whether the process is a kernel thread (PF_KTHREAD).
+func (e *ProcEntry) Kthread() bool { return e.Flags&pfKthread != 0 }
+
+// PF_KTHREAD from include/linux/sched.h.
+const pfKthread = 0x00200000
+
+// NetnsFd is an open fd that holds a network namespace (readlink gives net:[N]).
+type NetnsFd struct {
+	FD    int
+	Inode uint64
+}
+
+// ProcTable is the result of one /proc pass.
+type ProcTable struct {
+	// Procs are the processes in ascending PID order.
+	Procs []*ProcEntry
+	byPID map[int]*ProcEntry
+	// sockets maps a socket inode to the lowest PID holding it, as netstat does.
+	sockets map[uint64]*Process
+	// Denied is set when some /proc/PID/fd directory could not be opened
+	// (EACCES): exactly netstat's condition for its "(Not all processes could
+	// be identified…)" / "(No info could be read for "-p"…)" notices.
+	Denied bool
+	// Unreadable lists PIDs the scan could only partly read (or not at all)
+	// for lack of permission; they are kept when anything was readable.
+	Unreadable []int
+	// Gone counts processes that vanished during the scan.
+	Gone int
+	// SelfNetnsDev and SelfNetnsIno are the scanning process's own network namespace.
+	SelfNetnsDev, SelfNetnsIno uint64
+	// SelfMntnsIno and SelfPidnsIno are the scanner's mount and pid namespaces.
+	SelfMntnsIno, SelfPidnsIno uint64
+}
+
+// Owner returns the process holding the socket inode (lowest PID), or nil.
+func (t *ProcTable) Owner(inode uint64) *Process {
+	if t == nil || inode == 0 {
+		return nil
+	}
+	return t.sockets[inode]
+}
+
+// SocketsRecorded reports whether the fd walk attributed at least one socket.
+func (t *ProcTable) SocketsRecorded() bool { return t != nil && len(t.sockets) > 0 }
+
+// Entry returns the scan record for pid, or nil.
+func (t *ProcTable) Entry(pid int) *ProcEntry {
+	if t == nil {
+		return nil
+	}
+	return t.byPID[pid]
+}
+
+// ScanProcs makes one pass over the proc root: one readdir, then per PID a
+// directory fd and reads relative to it, so a PID that is reused mid-scan
+// fails instead of mixing two processes.
+func (fs FS) ScanProcs(opt ScanOptions) (*ProcTable, error) {
+	root := fs.Proc()
+	d, err := os.Open(root)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", root, err)
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return nil, fmt.Errorf("readdir %s: %w", root, err)
+	}
+	pids := make([]int, 0, len(names))
+	for _, n := range names {
+		if pid, ok := atoiBytes([]byte(n)); ok && pid > 0 {
+			pids = append(pids, pid)
+		}
+	}
+	// netstat keeps the first holder in readdir order, which is ascending PID on procfs.
+	sort.Ints(pids)
+
+	t := &ProcTable{
+		Procs:   make([]*ProcEntry, 0, len(pids)),
+		byPID:   make(map[int]*ProcEntry, len(pids)),
+		sockets: map[uint64]*Process{},
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(fs.Proc("self", "ns", "net"), &st); err == nil {
+		t.SelfNetnsDev, t.SelfNetnsIno = st.Dev, st.Ino
+	}
+	if err := unix.Stat(fs.Proc("self", "ns", "mnt"), &st); err == nil {
+		t.SelfMntnsIno = st.Ino
+	}
+	if err := unix.Stat(fs.Proc("self", "ns", "pid"), &st); err == nil {
+		t.SelfPidnsIno = st.Ino
+	}
+
+	s := newProcScanner()
+	for _, pid := range pids {
+		e, err := s.scanOne(root, pid, t.SelfPidnsIno, opt, t.sockets)
+		switch {
+		case err == nil:
+			t.Procs = append(t.Procs, e)
+			t.byPID[pid] = e
+			if e.Partial {
+				t.Unreadable = append(t.Unreadable, pid)
+			}
+		case isDenied(err):
+			t.Unreadable = append(t.Unreadable, pid)
+			if opt.Sockets {
+				// netstat would have failed on /proc/PID/fd too.
+				t.Denied = true
+			}
+		default:
+			// ENOENT/ESRCH: the process exited between readdir and now.
+			t.Gone++
+		}
+		if s.denied {
+			t.Denied = true
+			s.denied = false
+		}
+	}
+	return t, nil
+}
+
+// procScanner holds the buffers reused for every PID of one scan.
+type procScanner struct {
+	file   []byte // file contents
+	dents  []byte // getdents buffer
+	link   []byte // readlink buffer
+	denied bool   // an fd directory gave EACCES
+}
+
+func newProcScanner() *procScanner {
+	return &procScanner{
+		file:  make([]byte, 64<<10),
+		dents: make([]byte, 32<<10),
+		link:  make([]byte, 256),
+	}
+}
+
+// maxCmdline is netstat's read size for /proc/PID/cmdline (a 512-byte buffer minus the NUL).
+const maxCmdline = 511
+
+func (s *procScanner) scanOne(root string, pid int, selfPidns uint64, opt ScanOptions, sockets map[uint64]*Process) (*ProcEntry, error) {
+	dfd, err := unix.Open(root+"/"+strconv.Itoa(pid), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(dfd)
+
+	e := &ProcEntry{Proc: &Process{PID: pid}}
+	b, err := s.readAt(dfd, "stat", len(s.file))
+	if err != nil {
+		return nil, err
+	}
+	if err := parseStatInto(b, e); err != nil {
+		return nil, fmt.Errorf("%s/%d/stat: %w", root, pid, err)
+	}
+
+	// Namespace links can be denied (ptrace access mode) while fds are not,
+	// so a denial here keeps the process for -p with the netns unknown.
+	var st unix.Stat_t
+	if err := unix.Fstatat(dfd, "ns/net", &st, 0); err == nil {
+		e.NetnsDev, e.NetnsIno = st.Dev, st.Ino
+	} else if isDenied(err) {
+		e.Partial = true
+	} else {
+		return nil, err
+	}
+	if err := unix.Fstatat(dfd, "ns/mnt", &st, 0); err == nil {
+		e.MntnsIno = st.Ino
+	}
+	if err := unix.Fstatat(dfd, "ns/pid", &st, 0); err == nil {
+		e.PidnsIno = st.Ino
+	}
+	// status is the most expensive file to generate; NSpid only differs from
+	// [PID] for processes in another pid namespace.
+	if e.PidnsIno != 0 && e.PidnsIno != selfPidns {
+		if b, err := s.readAt(dfd, "status", len(s.file)); err == nil {
+			e.NSpid = parseNSpid(b)
+		}
+	}
+	if e.NSpid == nil {
+		e.NSpid = []int{pid}
+	}
+
+	if b, err := s.readAt(dfd, "cgroup", len(s.file)); err == nil {
+		e.Cgroup, _ = parseCgroupBytes(b)
+	} else if isGone(err) {
+		return nil, err
+	} else {
+		e.Partial = true
+	}
+
+	if b, err := s.readAt(dfd, "cmdline", maxCmdline); err == nil {
+		e.Proc.Name = programName(b)
+	} else if isGone(err) {
+		return nil, err
+	} else {
+		e.Partial = true
+	}
+
+	if opt.Sockets {
+		s.walkFds(dfd, e, sockets)
+	}
+	return e, nil
+}
+
+func isDenied(err error) bool {
+	return errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM)
+}
+
+func isGone(err error) bool {
+	return errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH)
+}
+
+// readAt reads at most max bytes of name relative to dfd into the shared buffer.
+func (s *procScanner) readAt(dfd int, name string, max int) ([]byte, error) {
+	fd, err := unix.Openat(dfd, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	n := 0
+	for n < max {
+		m, err := unix.Read(fd, s.file[n:max])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	return s.file[:n], nil
+}
+
+// walkFds reads every fd link of one process. Links are read into a reused
+// buffer straight from the getdents record, so the walk allocates nothing per fd.
+func (s *procScanner) walkFds(dfd int, e *ProcEntry, sockets map[uint64]*Process) {
+	fdDir, err := unix.Openat(dfd, "fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if isDenied(err) {
+			s.denied = true
+		}
+		return
+	}
+	defer unix.Close(fdDir)
+	for {
+		n, err := unix.Getdents(fdDir, s.dents)
+		if err != nil || n <= 0 {
+			return
+		}
+		buf := s.dents[:n]
+		for len(buf) > 0 {
+			// struct linux_dirent64 { u64 ino; s64 off; u16 reclen; u8 type; char name[]; }
+			reclen := int(uint16(buf[16]) | uint16(buf[17])<<8)
+			if reclen <= 19 || reclen > len(buf) {
+				return
+			}
+			name := buf[19:reclen]
+			buf = buf[reclen:]
+			if name[0] == '.' {
+				continue
+			}
+			m, errno := readlinkatRaw(fdDir, &name[0], s.link)
+			if errno != 0 {
+				// Closed meanwhile, or denied: no info, and (as in netstat) not
+				// a reason for the "not all processes" notice.
+				continue
+			}
+			link := s.link[:m]
+			if ino, ok := bracketInode(link, "socket:["); ok {
+				if _, seen := sockets[ino]; !seen {
+					sockets[ino] = e.Proc
+				}
+			} else if ino, ok := bracketInode(link, "net:["); ok {
+				end := bytes.IndexByte(name, 0)
+				if end < 0 {
+					end = len(name)
+				}
+				if fd, ok := atoiBytes(name[:end]); ok {
+					e.NetnsFds = append(e.NetnsFds, NetnsFd{FD: fd, Inode: ino})
+				}
+			}
+		}
+	}
+}
+
+// readlinkatRaw calls readlinkat with a NUL-terminated name already in memory
+// (the getdents record), avoiding a string conversion per fd.
+func readlinkatRaw(dirfd int, name *byte, buf []byte) (int, unix.Errno) {
+	r, _, errno := unix.Syscall6(unix.SYS_READLINKAT, uintptr(dirfd), uintptr(unsafe.Pointer(name)),
+		uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0)
+	return int(r), errno
+}
+
+// bracketInode parses prefix + decimal + "]" (e.g. "socket:[12345]").
+func bracketInode(b []byte, prefix string) (uint64, bool) {
+	if len(b) < len(prefix)+2 || string(b[:len(prefix)]) != prefix || b[len(b)-1] != ']' {
+		return 0, false
+	}
+	var v uint64
+	digits := b[len(prefix) : len(b)-1]
+	if len(digits) == 0 || len(digits) > 20 {
+		return 0, false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	return v, true
+}
+
+func atoiBytes(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 10 {
+		return 0, false
+	}
+	v := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int(c-'0')
+	}
+	return v, true
+}
+
+// programName applies netstat's rule to raw /proc/PID/cmdline bytes: the first
+// NUL-terminated string, cut after its last '/' when it starts with '/'.
+// An empty cmdline (kernel threads, zombies) gives "".
+func programName(cmdline []byte) string {
+	if i := bytes.IndexByte(cmdline, 0); i >= 0 {
+		cmdline = cmdline[:i]
+	}
+	if len(cmdline) > 0 && cmdline[0] == '/' {
+		cmdline = cmdline[bytes.LastIndexByte(cmdline, '/')+1:]
+	}
+	return string(cmdline)
+}
+
+// parseStatInto reads comm, ppid, flags and starttime from /proc/PID/stat.
+// comm sits in parentheses and may itself contain ") ", so split at the last ')'.
+func parseStatInto(b []byte, e *ProcEntry) error {
+	open := bytes.IndexByte(b, '(')
+	cl := bytes.LastIndexByte(b, ')')
+	if open < 0 || cl < open {
+		return fmt.Errorf("no (comm) field: %w", ErrParse)
+	}
+	e.Proc.Comm = string(b[open+1 : cl])
+	fields := bytes.Fields(b[cl+1:])
+	// fields[0] is stat field 3 (state); field N is fields[N-3].
+	if len(fields) < 20 {
+		return fmt.Errorf("%d fields after comm, want >= 20: %w", len(fields), ErrParse)
+	}
+	ppid, err := strconv.Atoi(string(fields[1]))
+	if err != nil {
+		return fmt.Errorf("ppid %q: %w", fields[1], ErrParse)
+	}
+	flags, err := strconv.ParseUint(string(fields[6]), 10, 32)
+	if err != nil {
+		return fmt.Errorf("flags %q: %w", fields[6], ErrParse)
+	}
+	start, err := strconv.ParseUint(string(fields[19]), 10, 64)
+	if err != nil {
+		return fmt.Errorf("starttime %q: %w", fields[19], ErrParse)
+	}
+	e.PPID, e.Flags, e.StartTime = ppid, uint32(flags), start
+	return nil
+}
+
+// parseNSpid returns the NSpid: line of /proc/PID/status, nil when absent.
+func parseNSpid(b []byte) []int {
+	i := bytes.Index(b, []byte("\nNSpid:"))
+	if i < 0 {
+		return nil
+	}
+	line := b[i+len("\nNSpid:"):]
+	if j := bytes.IndexByte(line, '\n'); j >= 0 {
+		line = line[:j]
+	}
+	var out []int
+	for _, f := range bytes.Fields(line) {
+		v, ok := atoiBytes(f)
+		if !ok {
+			return nil
+		}
+		out = append(out, v)
+	}
+	return out
+}

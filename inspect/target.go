@@ -1,0 +1,198 @@
+package inspect
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrAmbiguous is returned when a target names several containers.
+var ErrAmbiguous = errors.New("ambiguous target")
+
+// Resolve turns one positional target into the namespaces it selects:
+// container/NAME-OR-ID (an ID prefix is enough), pid/PID, netns/PATH-OR-INODE,
+// and POD or pod/NAME or pod/NAMESPACE/NAME resolved from local runtime state.
+func (inv *Inventory) Resolve(target string) ([]*Netns, error) {
+	kind, arg, ok := strings.Cut(target, "/")
+	if !ok {
+		kind, arg = "pod", target
+	}
+	if arg == "" {
+		return nil, fmt.Errorf("target %q: empty name: %w", target, ErrNotFound)
+	}
+	switch kind {
+	case "container", "ctr":
+		cs, err := inv.findContainers(arg)
+		if err != nil {
+			return nil, err
+		}
+		return inv.netnsOfContainers(target, cs)
+	case "pid":
+		pid, err := strconv.Atoi(arg)
+		if err != nil || pid <= 0 {
+			return nil, fmt.Errorf("target %q: %q is not a process ID: %w", target, arg, ErrNotFound)
+		}
+		e := inv.Procs.Entry(pid)
+		if e == nil {
+			return nil, fmt.Errorf("target %q: no process %d (gone, or not visible in this /proc): %w", target, pid, ErrNotFound)
+		}
+		return []*Netns{inv.byIno[e.NetnsIno]}, nil
+	case "netns":
+		return inv.resolveNetns(target, arg)
+	case "pod", "po", "pods":
+		return inv.resolvePod(target, arg)
+	}
+	return nil, fmt.Errorf("target %q: unknown kind %q (use container/, pid/, netns/ or pod/): %w", target, kind, ErrNotFound)
+}
+
+// findContainers matches a name or ID prefix; a full ID or exact name wins over prefixes.
+func (inv *Inventory) findContainers(arg string) ([]*Container, error) {
+	if c := inv.byID[arg]; c != nil {
+		return []*Container{c}, nil
+	}
+	var byName, byPrefix []*Container
+	for _, c := range inv.Containers {
+		if c.Name == arg {
+			byName = append(byName, c)
+		}
+		if strings.HasPrefix(c.ID, arg) {
+			byPrefix = append(byPrefix, c)
+		}
+	}
+	for _, set := range [][]*Container{byName, byPrefix} {
+		switch {
+		case len(set) == 1:
+			return set, nil
+		case len(set) > 1:
+			// Several containers of one name in one namespace (e.g. a pod's
+			// name reused) are only fine when they share the namespace.
+			same := true
+			for _, c := range set[1:] {
+				if c.NetnsInode != set[0].NetnsInode {
+					same = false
+				}
+			}
+			if same && set[0].NetnsInode != 0 {
+				return set[:1], nil
+			}
+			return nil, fmt.Errorf("container/%s matches %s: %w", arg, describeContainers(set), ErrAmbiguous)
+		}
+	}
+	return nil, fmt.Errorf("container/%s: no container with that name or ID prefix on this host (see --all-containers): %w", arg, ErrNotFound)
+}
+
+func describeContainers(cs []*Container) string {
+	var parts []string
+	for _, c := range cs {
+		id := c.ID
+		if len(id) > 12 {
+			id = id[:12]
+		}
+		s := id
+		if c.Name != "" {
+			s += " (" + c.Name
+			if c.Pod != nil && c.Pod.Name != "" {
+				s += " in " + c.Pod.Namespace + "/" + c.Pod.Name
+			}
+			s += ")"
+		}
+		parts = append(parts, s)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
+
+func (inv *Inventory) netnsOfContainers(target string, cs []*Container) ([]*Netns, error) {
+	var out []*Netns
+	seen := map[uint64]bool{}
+	for _, c := range cs {
+		ns := inv.byIno[c.NetnsInode]
+		if ns == nil {
+			return nil, fmt.Errorf("target %q: container %s has no known network namespace (not running?): %w", target, c.ID, ErrNotFound)
+		}
+		if !seen[ns.Inode] {
+			seen[ns.Inode] = true
+			out = append(out, ns)
+		}
+	}
+	return out, nil
+}
+
+func (inv *Inventory) resolveNetns(target, arg string) ([]*Netns, error) {
+	if ino, err := strconv.ParseUint(arg, 10, 64); err == nil {
+		if ns := inv.byIno[ino]; ns != nil {
+			return []*Netns{ns}, nil
+		}
+		return nil, fmt.Errorf("target %q: no network namespace with inode %d: %w", target, ino, ErrNotFound)
+	}
+	p := arg
+	if !strings.HasPrefix(p, "/") {
+		// A bare name is an `ip netns` name.
+		p = "/run/netns/" + p
+	}
+	want := hostRunPath(filepath.Clean(p))
+	for _, ns := range inv.Netns {
+		for _, n := range ns.Names {
+			if hostRunPath(n) == want {
+				return []*Netns{ns}, nil
+			}
+		}
+	}
+	// Any path that opens a namespace (/proc/PID/ns/net, a bind mount elsewhere).
+	var st unix.Stat_t
+	if unix.Stat(arg, &st) == nil {
+		if ns := inv.byIno[st.Ino]; ns != nil {
+			return []*Netns{ns}, nil
+		}
+	}
+	return nil, fmt.Errorf("target %q: no network namespace at %s: %w", target, arg, ErrNotFound)
+}
+
+// resolvePod finds a pod by name (optionally NAMESPACE/NAME) in the local
+// runtime state. The Kubernetes API is the caller's business.
+func (inv *Inventory) resolvePod(target, arg string) ([]*Netns, error) {
+	ns, name, hasNS := strings.Cut(arg, "/")
+	if !hasNS {
+		name, ns = arg, ""
+	}
+	var cs []*Container
+	pods := map[string]bool{}
+	for _, c := range inv.Containers {
+		if c.Pod == nil || c.Pod.Name != name || (hasNS && c.Pod.Namespace != ns) {
+			continue
+		}
+		cs = append(cs, c)
+		pods[c.Pod.Namespace+"/"+c.Pod.Name] = true
+	}
+	if len(cs) == 0 {
+		return nil, fmt.Errorf("target %q: no pod %q in this host's runtime state (try pod/NAMESPACE/NAME, container/NAME, or --all-containers to list): %w", target, arg, ErrNotFound)
+	}
+	if len(pods) > 1 {
+		var ps []string
+		for p := range pods {
+			ps = append(ps, p)
+		}
+		sort.Strings(ps)
+		return nil, fmt.Errorf("target %q: pods %s share that name; use pod/NAMESPACE/NAME: %w", target, strings.Join(ps, ", "), ErrAmbiguous)
+	}
+	// All containers of a pod share one netns, except hostNetwork pods (host).
+	var out []*Netns
+	seen := map[uint64]bool{}
+	for _, c := range cs {
+		n := inv.byIno[c.NetnsInode]
+		if n != nil && !seen[n.Inode] {
+			seen[n.Inode] = true
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("target %q: pod found but none of its containers has a known network namespace: %w", target, ErrNotFound)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Inode < out[j].Inode })
+	return out, nil
+}
