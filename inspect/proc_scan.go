@@ -129,7 +129,9 @@ func (fs FS) ScanProcs(opt ScanOptions) (*ProcTable, error) {
 		sockets: map[uint64]*Process{},
 	}
 	var st unix.Stat_t
-	if err := unix.Stat(fs.Proc("self", "ns", "net"), &st); err == nil {
+	// thread-self, not self: /proc/self follows the main thread, which a
+	// finished nsenter.Do may have left parked inside another namespace.
+	if err := unix.Stat(fs.Proc("thread-self", "ns", "net"), &st); err == nil {
 		t.SelfNetnsDev, t.SelfNetnsIno = st.Dev, st.Ino
 	}
 	if err := unix.Stat(fs.Proc("self", "ns", "mnt"), &st); err == nil {

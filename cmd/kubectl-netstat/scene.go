@@ -35,7 +35,7 @@ func (o *netstatOptions) newScene() (*scene, error) {
 		sc.views = []*nsView{{h: nsenter.None()}}
 		return sc, nil
 	}
-	inv, err := o.fs.Discover(inspect.DiscoverOptions{Sockets: o.flags.Programs || o.format != output.FormatText})
+	inv, err := o.fs.Discover(inspect.DiscoverOptions{Sockets: o.flags.Programs || o.format != output.FormatText || o.container != ""})
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +171,9 @@ func (o *netstatOptions) targetError(t string, err error) error {
 			break
 		}
 	}
+	if errors.Is(err, inspect.ErrAmbiguous) {
+		return &usageError{msg: msg}
+	}
 	if errors.Is(err, inspect.ErrNotFound) {
 		return &exitError{code: exitProblem, msg: msg}
 	}
@@ -209,4 +212,6 @@ func netnsLine(ns *inspect.Netns) string {
 
 // isRoutineWarning tells apart notes about processes whose namespaces root
 // cannot read (common in sandboxes) from warnings about bad input.
-func isRoutineWarning(s string) bool { return strings.Contains(s, "only partly readable") }
+func isRoutineWarning(s string) bool {
+	return strings.Contains(s, "only partly readable") || strings.Contains(s, "exited during the scan")
+}

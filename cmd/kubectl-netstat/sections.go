@@ -107,9 +107,32 @@ func (o *netstatOptions) printInterfaces(w *bufio.Writer, sc *scene, v *nsView, 
 	if err != nil {
 		return o.nsErr(v, err)
 	}
-	ifs, err := inspect.ListInterfaces(fd, dev)
+	var ifs []inspect.Interface
+	if o.flags.Extend > 0 && !o.format.IsJSON() {
+		// -ie prints ifconfig-style blocks, which also list IPv6 addresses.
+		var in6 []inspect.IfInet6
+		in6f, err := r.ProcNet("if_inet6")
+		if err == nil && in6f[0] != nil {
+			in6, err = inspect.ReadIfInet6(in6f[0])
+			in6f[0].Close()
+			if err != nil {
+				unix.Close(fd)
+				return o.nsErr(v, err)
+			}
+		}
+		ifs, err = inspect.ListInterfacesLong(fd, dev, in6)
+	} else {
+		ifs, err = inspect.ListInterfaces(fd, dev)
+	}
 	unix.Close(fd)
 	if err != nil {
+		// netstat prints the interfaces it read before the one that vanished.
+		if o.format == output.FormatText && iter == 0 {
+			output.WriteInterfaceTitle(w)
+		}
+		if o.format == output.FormatText {
+			output.WriteInterfaces(w, ifs, o.flags)
+		}
 		return o.nsErr(v, err)
 	}
 	if o.format.IsJSON() {
