@@ -155,6 +155,9 @@ func (o *netstatOptions) validate() error {
 	if o.continuous < 0 {
 		return usagef("--continuous takes a positive number of seconds")
 	}
+	if o.groups {
+		return usagef("-g (multicast group memberships) is not supported; use 'ip maddr show'")
+	}
 	if o.selinux {
 		return &exitError{code: exitProblem, msg: "SELinux is not enabled on this machine."}
 	}

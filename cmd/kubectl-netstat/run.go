@@ -183,7 +183,7 @@ func (o *netstatOptions) printSockets(w *bufio.Writer, sc *scene, v *nsView, out
 			continue
 		}
 		if explicit || o.flags.Verbose {
-			fmt.Fprintf(o.ErrOut, "netstat: no support for `%s' on this system.\n", afName(p))
+			fmt.Fprintf(o.ErrOut, "kubectl-netstat: no support for `%s' on this system.\n", afName(p))
 		}
 		if explicit && missing == nil {
 			missing = &exitError{code: exitProblem, silent: true}
@@ -193,8 +193,25 @@ func (o *netstatOptions) printSockets(w *bufio.Writer, sc *scene, v *nsView, out
 		output.InetHeader(w, o.flags)
 	}
 	unixHeader := false
+	// SCTP comes after TCP in netstat's order; asked for explicitly on a
+	// kernel without it, netstat stops there with status 1.
+	sctpChecked := !o.sctp || o.sel.implicit
+	sctpMissing := func() error {
+		sctpChecked = true
+		if _, err := os.Stat(o.fs.Proc("net", "sctp", "eps")); err == nil {
+			return nil
+		}
+		w.Flush()
+		fmt.Fprintf(o.ErrOut, "kubectl-netstat: no support for `AF INET (sctp)' on this system.\n")
+		return &exitError{code: exitProblem, silent: true}
+	}
 	for i := range res.Sockets {
 		s := &res.Sockets[i]
+		if !sctpChecked && !s.Proto.IsTCP() {
+			if err := sctpMissing(); err != nil {
+				return err
+			}
+		}
 		if s.Proto == inspect.ProtoUnix {
 			if text && !unixHeader {
 				output.UnixHeader(w, o.flags)
@@ -226,6 +243,11 @@ func (o *netstatOptions) printSockets(w *bufio.Writer, sc *scene, v *nsView, out
 			output.WriteUnixRow(w, s, o.flags)
 		} else {
 			output.WriteInetRow(w, s, o.flags, sc.names)
+		}
+	}
+	if !sctpChecked {
+		if err := sctpMissing(); err != nil {
+			return err
 		}
 	}
 	if text && o.sel.unixTable && !unixHeader {
