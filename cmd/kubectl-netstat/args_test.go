@@ -142,7 +142,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--bogus"}, exitUsage, "unrecognized option '--bogus'"},
 		{[]string{"-r", "-i"}, exitUsage, "mutually exclusive"},
 		{[]string{"--output", "xml"}, exitUsage, "unknown output format"},
-		{[]string{"-A", "foo"}, exitProblem, "unknown address family `foo'"},
+		{[]string{"-A", "foo"}, exitUsage, "unknown address family `foo'"},
 		{[]string{"-s", "-x"}, exitProblem, "No statistics support for specified address family: unix"},
 		{[]string{"-rx"}, exitUsage, "No routing for address family `unix'."},
 		{[]string{"--proc-root", "/nonexistent-proc"}, exitUsage, "--proc-root /nonexistent-proc"},

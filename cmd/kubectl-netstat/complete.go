@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -49,7 +48,7 @@ func (o *netstatOptions) complete(cmd *cobra.Command, args []string) error {
 	}
 	for _, f := range o.families {
 		if !knownFamily(f) && !contains([]string{"ddp", "ec"}, f) {
-			return &exitError{code: exitProblem, msg: fmt.Sprintf("unknown address family `%s'; use inet, inet6 or unix (for every Kubernetes namespace use --all-namespaces)", f)}
+			return usagef("unknown address family `%s'; use inet, inet6 or unix (for every Kubernetes namespace use --all-namespaces)", f)
 		}
 	}
 	// -c 5 is also spelled "-c" followed by a number in a later position; the pre-pass

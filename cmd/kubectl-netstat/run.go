@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -84,14 +85,25 @@ func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
 	}
 	multi := len(sc.views) > 1 || o.allContainers
 	out := &collected{}
-	for _, v := range sc.views {
+	var pre *socketPrefetch
+	if o.mode == modeSockets && len(sc.views) > 1 {
+		pre = o.prefetchSockets(sc.views)
+		defer pre.stop()
+	}
+	for k, v := range sc.views {
 		if multi && o.format == output.FormatText {
 			fmt.Fprintln(w, netnsLine(v.netns))
 		}
 		var err error
 		switch o.mode {
 		case modeSockets:
-			err = o.printSockets(w, sc, v, out)
+			if pre != nil {
+				r := pre.get(k)
+				err = o.printSocketResult(w, sc, v, out, r.res, r.err)
+				pre.release()
+			} else {
+				err = o.printSockets(w, sc, v, out)
+			}
 		case modeRoute:
 			err = o.printRoutes(w, sc, v, out)
 		case modeInterfaces:
@@ -157,10 +169,88 @@ func afName(p inspect.Proto) string {
 	return "AF UNIX"
 }
 
+// socketReaders bounds how many namespaces are read at once: the sock_diag
+// dumps are kernel work (each walks the whole established hash), so two
+// cores read two namespaces while the main goroutine renders in order.
+const socketReaders = 2
+
+// socketPrefetch reads the views' socket tables ahead of the renderer, at
+// most socketReaders at a time. A slot is taken before a read and given back
+// after its view is rendered, so at most socketReaders results are held.
+type socketPrefetch struct {
+	done     []chan socketRead
+	slots    chan struct{}
+	quit     chan struct{}
+	produced chan struct{}  // closed when the producer has started its last read
+	reads    sync.WaitGroup // reads in flight
+}
+
+type socketRead struct {
+	res *inspect.SocketResult
+	err error
+}
+
+func (o *netstatOptions) prefetchSockets(views []*nsView) *socketPrefetch {
+	p := &socketPrefetch{
+		done:  make([]chan socketRead, len(views)),
+		slots: make(chan struct{}, socketReaders),
+		quit:  make(chan struct{}),
+	}
+	for k := range p.done {
+		p.done[k] = make(chan socketRead, 1)
+	}
+	q := o.socketQuery()
+	// Each view's reader is created here, before any read starts, so the
+	// goroutines never touch shared state.
+	readers := make([]*inspect.NetReader, len(views))
+	for k, v := range views {
+		readers[k] = v.reader(o.fs)
+	}
+	p.produced = make(chan struct{})
+	go func() {
+		defer close(p.produced)
+		for k := range views {
+			select {
+			case p.slots <- struct{}{}:
+			case <-p.quit:
+				return
+			}
+			p.reads.Add(1)
+			go func() {
+				defer p.reads.Done()
+				res, err := readers[k].Sockets(q)
+				p.done[k] <- socketRead{res, err}
+			}()
+		}
+	}()
+	return p
+}
+
+// get waits for view k's tables.
+func (p *socketPrefetch) get(k int) socketRead { return <-p.done[k] }
+
+// release frees the slot of the view just rendered.
+func (p *socketPrefetch) release() { <-p.slots }
+
+// stop ends the prefetching (early, after an error) and waits for the reads
+// in flight, so the readers can be reused or closed.
+func (p *socketPrefetch) stop() {
+	close(p.quit)
+	<-p.produced
+	p.reads.Wait()
+}
+
 func (o *netstatOptions) printSockets(w *bufio.Writer, sc *scene, v *nsView, out *collected) error {
 	res, err := v.reader(o.fs).Sockets(o.socketQuery())
+	return o.printSocketResult(w, sc, v, out, res, err)
+}
+
+func (o *netstatOptions) printSocketResult(w *bufio.Writer, sc *scene, v *nsView, out *collected, res *inspect.SocketResult, err error) error {
 	if err != nil {
 		return o.nsErr(v, err)
+	}
+	if sc.lazyOwners {
+		sc.resolveOwners(v, res.Sockets, o.flags)
 	}
 	for p, n := range res.Bogus {
 		for i := 0; i < n; i++ {
@@ -193,6 +283,10 @@ func (o *netstatOptions) printSockets(w *bufio.Writer, sc *scene, v *nsView, out
 		output.InetHeader(w, o.flags)
 	}
 	unixHeader := false
+	var rw *output.RowWriter
+	if text {
+		rw = output.NewRowWriter(w, o.flags, sc.names)
+	}
 	// SCTP comes after TCP in netstat's order; asked for explicitly on a
 	// kernel without it, netstat stops there with status 1.
 	sctpChecked := !o.sctp || o.sel.implicit
@@ -240,9 +334,9 @@ func (o *netstatOptions) printSockets(w *bufio.Writer, sc *scene, v *nsView, out
 			continue
 		}
 		if s.Proto == inspect.ProtoUnix {
-			output.WriteUnixRow(w, s, o.flags)
+			rw.Unix(s)
 		} else {
-			output.WriteInetRow(w, s, o.flags, sc.names)
+			rw.Inet(s)
 		}
 	}
 	if !sctpChecked {

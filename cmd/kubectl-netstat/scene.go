@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
@@ -23,6 +24,12 @@ type scene struct {
 	// container narrows rows to one container of a pod (--container).
 	container *inspect.Container
 	scanned   bool
+	// lazyOwners: the process table was scanned without its fd walk and
+	// owners are resolved per namespace for the rows shown (see resolveOwners).
+	lazyOwners bool
+	// shown holds the inodes of the namespaces in views.
+	shown map[uint64]bool
+	want  []uint64
 }
 
 func (o *netstatOptions) newScene() (*scene, error) {
@@ -35,12 +42,16 @@ func (o *netstatOptions) newScene() (*scene, error) {
 		sc.views = []*nsView{{h: nsenter.None()}}
 		return sc, nil
 	}
-	inv, err := o.fs.Discover(inspect.DiscoverOptions{Sockets: o.flags.Programs || o.format != output.FormatText || o.container != ""})
+	sc.lazyOwners = o.lazyOwners()
+	inv, err := o.fs.Discover(inspect.DiscoverOptions{Sockets: (o.flags.Programs || o.format != output.FormatText || o.container != "") && !sc.lazyOwners})
 	if err != nil {
 		return nil, err
 	}
 	sc.inv = inv
 	sc.procs = inv.Procs
+	if sc.lazyOwners {
+		sc.procs.ProbeFdDirs()
+	}
 	if o.allContainers || len(o.targets) > 0 {
 		printWarnings(o.ErrOut, inv.Warnings, o.verbose)
 	}
@@ -85,7 +96,54 @@ func (o *netstatOptions) newScene() (*scene, error) {
 		}
 		sc.views = append(sc.views, v)
 	}
+	sc.shown = make(map[uint64]bool, len(sc.views))
+	for _, v := range sc.views {
+		sc.shown[sc.netnsIno(v)] = true
+	}
 	return sc, nil
+}
+
+// lazyOwners reports whether -p owners are resolved per namespace for the
+// rows shown instead of by one walk of every fd on the host: for a listening
+// audit (-l, text) of chosen or all namespaces, run as root. A listening
+// socket's owner is looked for among the processes of its own namespace
+// first (lowest PID, as netstat), then among processes of namespaces not
+// shown; a socket held only by processes of another shown namespace prints
+// "-". A plain run (no targets) keeps netstat's exact full walk.
+func (o *netstatOptions) lazyOwners() bool {
+	return o.flags.Programs && o.flags.Listening && !o.flags.All && o.format == output.FormatText &&
+		(o.allContainers || len(o.targets) > 0) && o.container == "" && os.Geteuid() == 0
+}
+
+// netnsIno is the inode of a view's namespace (the scanner's own for the current one).
+func (sc *scene) netnsIno(v *nsView) uint64 {
+	if v.netns != nil {
+		return v.netns.Inode
+	}
+	if sc.procs != nil {
+		return sc.procs.SelfNetnsIno
+	}
+	return 0
+}
+
+// resolveOwners finds the owners of the rows of socks that will be shown,
+// walking as few fds as it can (see lazyOwners).
+func (sc *scene) resolveOwners(v *nsView, socks []inspect.Socket, f output.Flags) {
+	want := sc.want[:0]
+	for i := range socks {
+		s := &socks[i]
+		if s.Inode == 0 {
+			continue
+		}
+		if s.Proto == inspect.ProtoUnix && output.UnixSelected(s, f) || s.Proto != inspect.ProtoUnix && output.InetSelected(s, f) {
+			want = append(want, s.Inode)
+		}
+	}
+	sc.want = want
+	ino := sc.netnsIno(v)
+	if sc.procs.ResolveOwners(want, func(e *inspect.ProcEntry) bool { return e.NetnsIno == ino }) > 0 {
+		sc.procs.ResolveOwners(want, func(e *inspect.ProcEntry) bool { return !sc.shown[e.NetnsIno] })
+	}
 }
 
 // refresh rebuilds per-iteration state: the -p process table.
@@ -102,11 +160,14 @@ func (sc *scene) refresh(o *netstatOptions) error {
 	}
 	if sc.needDiscovery {
 		// Later refreshes rediscover, so containers that started since are tagged.
-		inv, err := o.fs.Discover(inspect.DiscoverOptions{Sockets: true})
+		inv, err := o.fs.Discover(inspect.DiscoverOptions{Sockets: !sc.lazyOwners})
 		if err != nil {
 			return err
 		}
 		sc.inv, sc.procs = inv, inv.Procs
+		if sc.lazyOwners {
+			sc.procs.ProbeFdDirs()
+		}
 		return nil
 	}
 	t, err := o.fs.ScanProcs(inspect.ScanOptions{Sockets: true})
