@@ -9,7 +9,7 @@ import (
 	_ "github.com/spf13/cobra"
 	_ "github.com/vishvananda/netlink"
 	_ "github.com/vishvananda/netns"
-	_ "golang.org/x/sys/unix"
 	_ "go.yaml.in/yaml/v3"
+	_ "golang.org/x/sys/unix"
 	_ "sigs.k8s.io/yaml"
 )

@@ -149,8 +149,10 @@ func TestNamesDNSBudget(t *testing.T) {
 	if elapsed > time.Second {
 		t.Errorf("50 lookups took %v; the 100ms budget should stop them", elapsed)
 	}
-	if c := calls.Load(); c < 3 || c > 5 {
-		t.Errorf("%d lookups started, want 3-5 (budget 100ms / timeout 30ms)", c)
+	// On a loaded machine a 30ms timeout can take longer to fire, so fewer
+	// lookups fit; more than budget/timeout+2 would mean the budget leaks.
+	if c := calls.Load(); c < 1 || c > 5 {
+		t.Errorf("%d lookups started, want 1-5 (budget 100ms / timeout 30ms)", c)
 	}
 }
 

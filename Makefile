@@ -1,0 +1,37 @@
+# One canonical test command: `make test` (= go test -race ./...). .ci/run calls it.
+GO        ?= go
+BIN       ?= bin/kubectl-netstat
+FUZZTIME  ?= 5s
+
+.PHONY: all build test vet fuzz-smoke demo bench
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/kubectl-netstat
+
+# The e2e package (./e2e) needs root and /usr/bin/netstat; without them its
+# root tests skip and say why.
+test:
+	$(GO) test -race ./...
+
+# ./... skips testdata/, so the test helper program is named explicitly.
+vet:
+	$(GO) vet ./... ./testdata/sockd
+
+# Runs every FuzzXxx in the module for FUZZTIME each (go test -fuzz takes
+# one target per run).
+fuzz-smoke:
+	@set -e; \
+	for dir in $$(grep -rlE '^func Fuzz[A-Za-z0-9_]*\(' --include='*_test.go' . | grep -v '/testdata/' | xargs -r -n1 dirname | sort -u); do \
+		for fn in $$(grep -hoE '^func Fuzz[A-Za-z0-9_]*\(' $$dir/*_test.go | sed -e 's/^func //' -e 's/($$//' | sort -u); do \
+			echo "== fuzz $$dir $$fn ($(FUZZTIME))"; \
+			$(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZTIME) $$dir; \
+		done; \
+	done
+
+demo:
+	hack/demo.sh up
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
