@@ -3,7 +3,7 @@ GO        ?= go
 BIN       ?= bin/kubectl-netstat
 FUZZTIME  ?= 5s
 
-.PHONY: all build test vet fuzz-smoke demo bench
+.PHONY: all build test vet fuzz-smoke demo demo-down bench
 
 all: build
 
@@ -30,8 +30,15 @@ fuzz-smoke:
 		done; \
 	done
 
-demo:
-	hack/demo.sh up
+DEMO_ROOT ?= /tmp/kubectl-netstat-demo
+
+# The README's first command: build, start the demo scene (needs root), show it.
+demo: build
+	hack/demo.sh up $(DEMO_ROOT)
+	$(BIN) --all-containers -tulpn --host-root $(DEMO_ROOT)
+
+demo-down:
+	hack/demo.sh down $(DEMO_ROOT)
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
