@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/kubectl-netstat/kubectl-netstat/internal/fixture"
 )
 
@@ -46,6 +48,15 @@ func joinCgroupOf(t *testing.T, pid, target int) {
 		}
 	}
 	t.Fatalf("pid %d has no unified cgroup", target)
+}
+
+func netnsInode(t *testing.T, pid int) string {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Stat("/proc/"+strconv.Itoa(pid)+"/ns/net", &st); err != nil {
+		t.Fatal(err)
+	}
+	return strconv.FormatUint(st.Ino, 10)
 }
 
 func runCmd(t *testing.T, args ...string) (string, string, int) {
@@ -88,11 +99,17 @@ func TestContainerTagging(t *testing.T) {
 		"0.0.0.0:6379":    {"docker", "-", "-", "redis"},
 		"127.0.0.1:19100": {"containerd", "monitoring", "node-exporter-x1", "exporter"},
 	}
+	// Other work on this machine (another demo, say) may listen on the same
+	// ports: only rows in this scene's namespaces count.
+	ours := map[string]bool{}
+	for _, p := range []int{app, rl, ex} {
+		ours[netnsInode(t, p)] = true
+	}
 	seen := map[string]int{}
 	sc2 := bufio.NewScanner(strings.NewReader(out))
 	for sc2.Scan() {
 		f := strings.Fields(sc2.Text())
-		if len(f) < 12 {
+		if len(f) < 12 || !ours[f[len(f)-5]] {
 			continue
 		}
 		tags, ok := want[f[3]]

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
@@ -263,6 +264,7 @@ func netnsLine(ns *inspect.Netns) string {
 		}
 	}
 	if len(names) > 0 {
+		sort.Strings(names)
 		fmt.Fprintf(&b, " containers: %s", strings.Join(names, ", "))
 	}
 	if len(ns.Names) > 0 {
