@@ -158,6 +158,7 @@ Single-letter flags mean what they mean to netstat; Kubernetes flags are long-on
 	cmd.SetErr(o.ErrOut)
 	o.addFlags(cmd.Flags())
 	o.addPersistentFlags(cmd.PersistentFlags())
+	o.registerCompletions(cmd)
 	// Our -h flag replaces cobra's; help text goes to stdout like netstat -h.
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
 	cmd.AddCommand(subcommands(o)...)
