@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/kube"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
 )
 
@@ -171,5 +172,21 @@ func TestVersionAndHelp(t *testing.T) {
 	out.Reset()
 	if code := run([]string{"-h"}, IOStreams{Out: &out, ErrOut: &errOut}); code != 0 || !strings.Contains(out.String(), "--all-containers") {
 		t.Errorf("-h: exit %d, out %q", code, out.String())
+	}
+}
+
+// TestNoLetterCollisions walks the whole flag set: every single letter must
+// be netstat's, so kubectl's shorthands (-n, -s, -c, -A, -l) never sneak in.
+func TestNoLetterCollisions(t *testing.T) {
+	var out, errOut bytes.Buffer
+	o := newNetstatOptions(IOStreams{Out: &out, ErrOut: &errOut})
+	cmd := newCmdNetstat(o)
+	if c := kube.LetterCollisions(cmd.Flags()); len(c) != 0 {
+		t.Errorf("letter collisions: %v", c)
+	}
+	for _, sub := range cmd.Commands() {
+		if c := kube.LetterCollisions(sub.Flags()); len(c) != 0 {
+			t.Errorf("%s: letter collisions: %v", sub.Name(), c)
+		}
 	}
 }

@@ -36,6 +36,9 @@ type selection struct {
 
 func (o *netstatOptions) complete(cmd *cobra.Command, args []string) error {
 	o.targets = args
+	if o.agentLines {
+		o.Out = &lineWriter{w: o.Out}
+	}
 	if o.programAlias {
 		o.programs = true
 	}
@@ -174,8 +177,8 @@ func (o *netstatOptions) validate() error {
 			}
 		}
 	}
-	if o.container != "" && len(o.targets) == 0 {
-		return usagef("--container needs a pod target: kubectl-netstat POD --container %s", o.container)
+	if o.ko.Container != "" && len(o.targets) == 0 && o.ko.Selector == "" && !o.ko.AllNamespaces && o.ko.Node == "" {
+		return usagef("--container needs a pod target: kubectl-netstat POD --container %s", o.ko.Container)
 	}
 	for _, t := range o.targets {
 		if strings.HasPrefix(t, "-") {

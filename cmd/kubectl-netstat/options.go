@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/kube"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
 )
 
@@ -24,7 +25,6 @@ type netstatOptions struct {
 	route, interfaces, statistics      bool
 	masquerade, groups, cache, fib     bool
 	protocols                          []string
-	inet4, inet6                       bool
 	inetLong, inet6Long, unixLong      bool
 	ignoredD, selinux, symbolic        bool
 	help, showVersion                  bool
@@ -42,8 +42,13 @@ type netstatOptions struct {
 	hostRoot      string
 	procRoot      string
 	allContainers bool
-	container     string
 	procOnly      bool
+	// agentLines wraps text output as {"line": …} NDJSON: how an agent pod
+	// sends netstat's text back through its log.
+	agentLines bool
+
+	// ko holds the Kubernetes flags (--namespace, --context, --container, …).
+	ko *kube.Options
 
 	// Derived by Complete.
 	pre      preArgs
@@ -60,7 +65,7 @@ type netstatOptions struct {
 }
 
 func newNetstatOptions(streams IOStreams) *netstatOptions {
-	return &netstatOptions{IOStreams: streams, outputFormat: "text", hostRoot: "/", procRoot: "/proc"}
+	return &netstatOptions{IOStreams: streams, outputFormat: "text", hostRoot: "/", procRoot: "/proc", ko: newKubeOptions(streams)}
 }
 
 // addFlags binds every flag. Single letters are netstat's; everything else is long-only.
@@ -93,12 +98,8 @@ func (o *netstatOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVarP(&o.cache, "cache", "C", o.cache, "display routing cache instead of FIB")
 	fs.BoolVarP(&o.fib, "fib", "F", o.fib, "display Forwarding Information Base (default)")
 	fs.StringSliceVarP(&o.protocols, "protocol", "A", nil, "address families (inet, inet6, unix, …)")
-	fs.BoolVarP(&o.inet4, "inet4", "4", o.inet4, "same as -A inet")
-	fs.BoolVarP(&o.inet6, "inet6-short", "6", o.inet6, "same as -A inet6")
-	fs.Lookup("inet6-short").Hidden = true
-	fs.Lookup("inet4").Hidden = true
-	fs.BoolVar(&o.inetLong, "inet", o.inetLong, "same as -A inet")
-	fs.BoolVar(&o.inet6Long, "inet6", o.inet6Long, "same as -A inet6")
+	fs.BoolVarP(&o.inetLong, "inet", "4", o.inetLong, "same as -A inet")
+	fs.BoolVarP(&o.inet6Long, "inet6", "6", o.inet6Long, "same as -A inet6")
 	fs.BoolVarP(&o.ignoredD, "d", "d", o.ignoredD, "accepted and ignored, like netstat")
 	fs.Lookup("d").Hidden = true
 	fs.BoolVarP(&o.selinux, "context", "Z", o.selinux, "display SELinux security context")
@@ -107,9 +108,11 @@ func (o *netstatOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVarP(&o.help, "help", "h", o.help, "display this help")
 
 	fs.BoolVar(&o.allContainers, "all-containers", o.allContainers, "every network namespace on this host, each tagged")
-	fs.StringVar(&o.container, "container", o.container, "only rows owned by this container of the pod (kubectl's -c)")
 	fs.BoolVar(&o.procOnly, "proc-net", o.procOnly, "read sockets from /proc/net text instead of netlink sock_diag")
 	fs.Lookup("proc-net").Hidden = true
+	fs.BoolVar(&o.agentLines, "agent-lines", o.agentLines, "agent mode: wrap each output line as NDJSON")
+	fs.Lookup("agent-lines").Hidden = true
+	o.ko.AddFlags(fs)
 }
 
 // addPersistentFlags binds the flags the subcommands share with the root command.
@@ -184,6 +187,7 @@ func flagError(err error) error {
 func run(args []string, streams IOStreams) int {
 	o := newNetstatOptions(streams)
 	o.pre = preprocess(args)
+	o.ko.RawArgs = args
 	cmd := newCmdNetstat(o)
 	cmd.SetArgs(o.pre.args)
 	err := cmd.Execute()

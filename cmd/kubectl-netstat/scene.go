@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/kube"
 	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
 )
@@ -25,6 +27,9 @@ type scene struct {
 	// container narrows rows to one container of a pod (--container).
 	container *inspect.Container
 	scanned   bool
+	// remote are pods on other nodes, read by agent pods after the local views.
+	remote []remotePod
+	ctx    context.Context
 	// lazyOwners: the process table was scanned without its fd walk and
 	// owners are resolved per namespace for the rows shown (see resolveOwners).
 	lazyOwners bool
@@ -33,8 +38,8 @@ type scene struct {
 	want  []uint64
 }
 
-func (o *netstatOptions) newScene() (*scene, error) {
-	sc := &scene{names: output.NoNames{}}
+func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
+	sc := &scene{names: output.NoNames{}, ctx: ctx}
 	if !(o.flags.NumericHosts && o.flags.NumericPorts && o.flags.NumericUsers) && o.format == output.FormatText {
 		sc.names = inspect.NewNames("/", nameLookupTimeout)
 	}
@@ -44,9 +49,36 @@ func (o *netstatOptions) newScene() (*scene, error) {
 		return sc, nil
 	}
 	sc.lazyOwners = o.lazyOwners()
-	inv, err := o.fs.Discover(inspect.DiscoverOptions{Sockets: (o.flags.Programs || o.format != output.FormatText || o.container != "") && !sc.lazyOwners})
+	inv, err := o.fs.Discover(inspect.DiscoverOptions{Sockets: (o.flags.Programs || o.format != output.FormatText || o.ko.Container != "") && !sc.lazyOwners})
 	if err != nil {
 		return nil, err
+	}
+	// Pods go to the API server first when a cluster is configured; without
+	// one they are looked up in this host's runtime state.
+	kubeTargets, localTargets := splitTargets(o.targets)
+	refs, haveCluster, err := o.resolvePods(ctx, kubeTargets)
+	if err != nil {
+		return nil, err
+	}
+	var fromPods []*inspect.Netns
+	var execPods []remotePod
+	if haveCluster {
+		var remote []remotePod
+		if fromPods, remote, err = o.placePods(inv, refs); err != nil {
+			return nil, err
+		}
+		for _, rp := range remote {
+			if rp.method == kube.MethodExec {
+				execPods = append(execPods, rp)
+			} else {
+				sc.remote = append(sc.remote, rp)
+			}
+		}
+	} else {
+		localTargets = o.targets
+	}
+	if len(sc.remote) > 0 && o.continuous > 0 {
+		return nil, usagef("-c is not supported for pods on other nodes; run kubectl-netstat on the node, or drop -c")
 	}
 	sc.inv = inv
 	sc.procs = inv.Procs
@@ -60,9 +92,15 @@ func (o *netstatOptions) newScene() (*scene, error) {
 	switch {
 	case o.allContainers:
 		selected = inv.Netns
-	case len(o.targets) > 0:
+	case len(o.targets) > 0 || len(refs) > 0:
 		seen := map[uint64]bool{}
-		for _, t := range o.targets {
+		for _, ns := range fromPods {
+			if !seen[ns.Inode] {
+				seen[ns.Inode] = true
+				selected = append(selected, ns)
+			}
+		}
+		for _, t := range localTargets {
 			nss, err := inv.Resolve(t)
 			if err != nil {
 				return nil, o.targetError(t, err)
@@ -74,8 +112,8 @@ func (o *netstatOptions) newScene() (*scene, error) {
 				}
 			}
 		}
-		if o.container != "" {
-			c, err := findContainer(selected, o.container)
+		if o.ko.Container != "" && len(selected) > 0 {
+			c, err := findContainer(selected, o.ko.Container)
 			if err != nil {
 				return nil, err
 			}
@@ -97,6 +135,14 @@ func (o *netstatOptions) newScene() (*scene, error) {
 		}
 		sc.views = append(sc.views, v)
 	}
+	for _, rp := range execPods {
+		v, err := o.execView(ctx, rp)
+		if err != nil {
+			sc.close()
+			return nil, err
+		}
+		sc.views = append(sc.views, v)
+	}
 	sc.shown = make(map[uint64]bool, len(sc.views))
 	for _, v := range sc.views {
 		sc.shown[sc.netnsIno(v)] = true
@@ -113,7 +159,7 @@ func (o *netstatOptions) newScene() (*scene, error) {
 // "-". A plain run (no targets) keeps netstat's exact full walk.
 func (o *netstatOptions) lazyOwners() bool {
 	return o.flags.Programs && o.flags.Listening && !o.flags.All && o.format == output.FormatText &&
-		(o.allContainers || len(o.targets) > 0) && o.container == "" && os.Geteuid() == 0
+		(o.allContainers || len(o.targets) > 0) && o.ko.Container == "" && os.Geteuid() == 0
 }
 
 // netnsIno is the inode of a view's namespace (the scanner's own for the current one).
@@ -185,12 +231,18 @@ func (sc *scene) close() {
 			v.r.Close()
 		}
 		v.h.Close()
+		if v.tmpDir != "" {
+			os.RemoveAll(v.tmpDir)
+		}
 	}
 }
 
 // containerOf is the container a socket row is tagged with: the owning
 // process's container, else the namespace owner.
 func (sc *scene) containerOf(v *nsView, s *inspect.Socket) *inspect.Container {
+	if v.container != nil {
+		return v.container
+	}
 	if sc.inv != nil {
 		return sc.inv.SocketContainer(v.netns, s.Owner)
 	}
@@ -205,7 +257,7 @@ func (o *netstatOptions) keepContainerRow(sc *scene, v *nsView, s *inspect.Socke
 	if sc.container == nil {
 		return true
 	}
-	return s.Owner != nil && sc.inv.ContainerOf(s.Owner) == sc.container
+	return s.Owner != nil && sc.inv != nil && sc.inv.ContainerOf(s.Owner) == sc.container
 }
 
 func findContainer(nss []*inspect.Netns, name string) (*inspect.Container, error) {

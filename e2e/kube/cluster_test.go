@@ -44,7 +44,23 @@ type cluster struct {
 // the cluster shared by every test in this package; nil when skipped.
 var shared *cluster
 
+// listenArg makes the test binary a plain TCP listener that blocks: the
+// fixture's "process in a container" for the local-path test.
+const listenArg = "-kns-listen="
+
 func TestMain(m *testing.M) {
+	for _, a := range os.Args[1:] {
+		if addr, ok := strings.CutPrefix(a, listenArg); ok {
+			l, err := net.Listen("tcp", addr)
+			if err != nil {
+				os.Exit(3)
+			}
+			defer l.Close()
+			for {
+				time.Sleep(time.Hour) // select{} would be reported as a deadlock
+			}
+		}
+	}
 	c, err := startCluster()
 	code := 0
 	switch {

@@ -221,6 +221,7 @@ func TestUnreachableIsBounded(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("took %s to report an unreachable API server", d)
 	}
+	t.Logf("error: %v", err)
 	if !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("err = %q, want the cause", err)
 	}
@@ -414,6 +415,7 @@ func TestForbiddenAgentPod(t *testing.T) {
 	if !errors.Is(err, kube.ErrForbidden) {
 		t.Fatalf("err = %v, want ErrForbidden", err)
 	}
+	t.Logf("error: %v", err)
 	for _, want := range []string{`"create" on "pods"`, fmt.Sprintf("namespace %q", ns), "--method=exec", limitedUser} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("err = %q, want it to mention %q", err, want)
@@ -446,6 +448,7 @@ func TestExecWithoutKubeletIsBounded(t *testing.T) {
 	if !errors.Is(err, kube.ErrExec) {
 		t.Fatalf("err = %v, want ErrExec", err)
 	}
+	t.Logf("error: %v", err)
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("exec took %s to fail", d)
 	}

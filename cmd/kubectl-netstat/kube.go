@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/kube"
+	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
+)
+
+// remotePod is a pod read through the API server: by an agent pod on its
+// node, or by exec into one of its containers.
+type remotePod struct {
+	ref    kube.PodRef
+	method kube.Method
+}
+
+func newKubeOptions(s IOStreams) *kube.Options {
+	ko := kube.NewOptions(genericiooptions.IOStreams{In: s.In, Out: s.Out, ErrOut: s.ErrOut})
+	ko.Version = version
+	return ko
+}
+
+// splitTargets separates Kubernetes targets (POD, pod/…, node/…) from local ones.
+func splitTargets(targets []string) (kubeTargets, local []string) {
+	for _, t := range targets {
+		if _, ok := kube.ParseTarget(t); ok {
+			kubeTargets = append(kubeTargets, t)
+		} else {
+			local = append(local, t)
+		}
+	}
+	return kubeTargets, local
+}
+
+// resolvePods asks the API server for the pods named by targets and flags.
+// It returns ok=false when no cluster is configured, so the caller falls
+// back to this host's runtime state.
+func (o *netstatOptions) resolvePods(ctx context.Context, targets []string) (refs []kube.PodRef, ok bool, err error) {
+	listing := o.ko.Selector != "" || o.ko.AllNamespaces || o.ko.Node != ""
+	if len(targets) == 0 && !listing {
+		return nil, true, nil
+	}
+	refs, err = o.ko.Resolve(ctx, targets)
+	if errors.Is(err, kube.ErrNoKubeconfig) && !listing && o.ko.Method == kube.MethodAuto {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, true, o.kubeError(err)
+	}
+	return refs, true, nil
+}
+
+// kubeError adds the kubectl-habit hint and picks the exit code.
+func (o *netstatOptions) kubeError(err error) error {
+	msg := err.Error()
+	if errors.Is(err, kube.ErrNotFound) {
+		for _, h := range o.pre.hints {
+			msg += "; hint: " + h
+			break
+		}
+	}
+	if errors.Is(err, kube.ErrUsage) {
+		return &usageError{msg: msg}
+	}
+	return &exitError{code: exitProblem, msg: msg}
+}
+
+// placePods decides, per pod, where it is read: locally when its containers
+// run on this host (matched by container ID, not by hostname), else by an
+// agent pod or exec. Local pods add their namespaces to selected.
+func (o *netstatOptions) placePods(inv *inspect.Inventory, refs []kube.PodRef) (selected []*inspect.Netns, remote []remotePod, err error) {
+	for _, ref := range refs {
+		var local []*inspect.Container
+		for _, c := range ref.Containers {
+			if lc := inv.Container(c.ID); lc != nil {
+				// The API knows names the node's state may not.
+				if lc.Name == "" {
+					lc.Name = c.Name
+				}
+				if lc.Pod == nil || lc.Pod.Name == "" {
+					lc.Pod = &inspect.Pod{Namespace: ref.Namespace, Name: ref.Name, UID: ref.UID}
+				}
+				lc.HostNetwork = lc.HostNetwork || ref.HostNetwork
+				local = append(local, lc)
+			}
+		}
+		method := o.ko.Method
+		switch {
+		case method == kube.MethodExec || method == kube.MethodAgent:
+			remote = append(remote, remotePod{ref: ref, method: method})
+			continue
+		case len(local) > 0:
+		case method == kube.MethodLocal:
+			return nil, nil, &exitError{code: exitProblem, msg: fmt.Sprintf("pod %s runs on node %q, not on this host; use --method=agent or --method=exec", ref, ref.Node)}
+		default:
+			remote = append(remote, remotePod{ref: ref, method: kube.MethodAgent})
+			continue
+		}
+		for _, lc := range local {
+			ns := inv.NetnsOf(lc.NetnsInode)
+			if ns == nil {
+				continue
+			}
+			dup := false
+			for _, s := range selected {
+				dup = dup || s == ns
+			}
+			if !dup {
+				selected = append(selected, ns)
+			}
+		}
+	}
+	return selected, remote, nil
+}
+
+// netstatArgs rebuilds the user's netstat flags for an agent: everything
+// that shapes netstat's output, nothing about targets or the cluster.
+func (o *netstatOptions) netstatArgs() []string {
+	var letters strings.Builder
+	for _, f := range []struct {
+		on bool
+		l  byte
+	}{{o.tcp, 't'}, {o.udp, 'u'}, {o.udpLite, 'U'}, {o.raw, 'w'}, {o.unix, 'x'}, {o.sctp, 'S'},
+		{o.listening, 'l'}, {o.all, 'a'}, {o.numeric, 'n'}, {o.programs || o.programAlias, 'p'},
+		{o.timers, 'o'}, {o.wide, 'W'}, {o.route, 'r'}, {o.interfaces, 'i'}, {o.statistics, 's'},
+		{o.cache, 'C'}, {o.fib, 'F'}, {o.symbolic, 'N'}, {o.verbose, 'v'}} {
+		if f.on {
+			letters.WriteByte(f.l)
+		}
+	}
+	for i := 0; i < o.extend; i++ {
+		letters.WriteByte('e')
+	}
+	var args []string
+	if letters.Len() > 0 {
+		args = append(args, "-"+letters.String())
+	}
+	for _, f := range []struct {
+		on   bool
+		flag string
+	}{{o.numericHosts, "--numeric-hosts"}, {o.numericPorts, "--numeric-ports"}, {o.numericUsers, "--numeric-users"}} {
+		if f.on {
+			args = append(args, f.flag)
+		}
+	}
+	if len(o.families) > 0 {
+		args = append(args, "--protocol="+strings.Join(o.families, ","))
+	}
+	return args
+}
+
+// printAgent runs an agent pod for ref and copies what it prints. Text and
+// wide output travel as {"line": …} objects so every byte of netstat's
+// text survives; JSON formats travel as the records themselves.
+func (o *netstatOptions) printAgent(ctx context.Context, w *bufio.Writer, rp remotePod, out *collected) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	args := o.netstatArgs()
+	for _, c := range rp.ref.Containers {
+		if c.ID != "" && (o.ko.Container == "" || c.Name == o.ko.Container) {
+			args = append(args, "container/"+c.ID)
+		}
+	}
+	if o.format.IsJSON() {
+		args = append(args, "--output=ndjson")
+	} else {
+		args = append(args, "--output="+o.format.String(), "--agent-lines")
+	}
+	pr, pw := io.Pipe()
+	errc := make(chan error, 1)
+	go func() {
+		err := o.ko.RunAgent(ctx, rp.ref.Node, args, pw)
+		pw.CloseWithError(err)
+		errc <- err
+	}()
+	sc := bufio.NewScanner(pr)
+	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	for sc.Scan() {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(sc.Bytes(), &obj); err != nil {
+			continue
+		}
+		if raw, ok := obj["line"]; ok && len(obj) == 1 {
+			var line string
+			if json.Unmarshal(raw, &line) == nil {
+				w.WriteString(line)
+				w.WriteByte('\n')
+			}
+			continue
+		}
+		out.records = append(out.records, json.RawMessage(append([]byte(nil), sc.Bytes()...)))
+	}
+	if err := <-errc; err != nil {
+		return o.kubeError(err)
+	}
+	return nil
+}
+
+// execView reads a pod's /proc/net files through exec into a temporary
+// proc-like tree and returns a view that the normal readers can use.
+func (o *netstatOptions) execView(ctx context.Context, rp remotePod) (*nsView, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if o.mode == modeInterfaces {
+		return nil, usagef("-i needs ioctls inside the namespace and is not available with --method=exec; use --method=agent")
+	}
+	files, err := o.ko.ExecProcNet(ctx, rp.ref, o.ko.Container, kube.ProcNetFiles())
+	if err != nil {
+		return nil, o.kubeError(err)
+	}
+	dir, err := os.MkdirTemp("", "kubectl-netstat-exec-")
+	if err != nil {
+		return nil, err
+	}
+	netDir := filepath.Join(dir, "thread-self", "net")
+	if err := os.MkdirAll(netDir, 0o700); err != nil {
+		return nil, err
+	}
+	for path, b := range files {
+		if err := os.WriteFile(filepath.Join(netDir, filepath.Base(path)), b, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	fs := o.fs
+	fs.ProcRoot = dir
+	c := &inspect.Container{Pod: &inspect.Pod{Namespace: rp.ref.Namespace, Name: rp.ref.Name, UID: rp.ref.UID},
+		HostNetwork: rp.ref.HostNetwork, Confidence: inspect.ConfidenceAPI}
+	for _, rc := range rp.ref.Containers {
+		if o.ko.Container == "" || rc.Name == o.ko.Container {
+			c.Name, c.ID = rc.Name, rc.ID
+			c.Runtime = runtimeOf(rc.Runtime)
+			break
+		}
+	}
+	if o.flags.Programs {
+		fmt.Fprintln(o.ErrOut, "kubectl-netstat: -p is not available with --method=exec (no access to the node's processes); the column shows '-'")
+	}
+	return &nsView{h: nsenter.None(), fs: &fs, procOnly: true, remote: true, container: c, tmpDir: dir,
+		label: fmt.Sprintf("# netns - pod %s/%s (%s) containers: %s (read by exec)", rp.ref.Namespace, rp.ref.Name, c.Runtime, c.Name)}, nil
+}
+
+func runtimeOf(s string) inspect.Runtime {
+	for r := inspect.RuntimeUnknown; r <= inspect.RuntimeNspawn; r++ {
+		if r.String() == s {
+			return r
+		}
+	}
+	return inspect.RuntimeUnknown
+}
+
+// lineWriter wraps every line written to it as {"line": "…"} NDJSON, the
+// agent's way of sending netstat text through a pod log unchanged.
+type lineWriter struct {
+	w   io.Writer
+	buf bytes.Buffer
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	l.buf.Write(p)
+	for {
+		i := bytes.IndexByte(l.buf.Bytes(), '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		line := string(l.buf.Next(i + 1))
+		b, _ := json.Marshal(map[string]string{"line": strings.TrimSuffix(line, "\n")})
+		if _, err := l.w.Write(append(b, '\n')); err != nil {
+			return 0, err
+		}
+	}
+}
