@@ -7,6 +7,8 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -45,6 +47,8 @@ type ProcEntry struct {
 	// Partial is set when some of the process's files were unreadable
 	// (EACCES: e.g. ns/* of a more privileged PID 1); the zero values then mean unknown.
 	Partial bool
+	// fdsWalked is set once ResolveOwners has read every fd of the process.
+	fdsWalked bool
 }
 
 // Kthread reports whether the process is a kernel thread (PF_KTHREAD).
@@ -79,6 +83,12 @@ type ProcTable struct {
 	SelfNetnsDev, SelfNetnsIno uint64
 	// SelfMntnsIno and SelfPidnsIno are the scanner's mount and pid namespaces.
 	SelfMntnsIno, SelfPidnsIno uint64
+
+	// root and scan let ResolveOwners walk fds after the pass; fdsDone is
+	// set when the pass already walked every process's fds.
+	root    string
+	scan    *procScanner
+	fdsDone bool
 }
 
 // Owner returns the process holding the socket inode (lowest PID), or nil.
@@ -142,8 +152,11 @@ func (fs FS) ScanProcs(opt ScanOptions) (*ProcTable, error) {
 	}
 
 	s := newProcScanner()
-	for _, pid := range pids {
-		e, err := s.scanOne(root, pid, t.SelfPidnsIno, opt, t.sockets)
+	t.root, t.scan, t.fdsDone = root, s, opt.Sockets
+	res, sockets := scanAll(root, pids, t.SelfPidnsIno, opt, s)
+	t.sockets = sockets
+	for i, pid := range pids {
+		e, err := res[i].e, res[i].err
 		switch {
 		case err == nil:
 			t.Procs = append(t.Procs, e)
@@ -161,12 +174,71 @@ func (fs FS) ScanProcs(opt ScanOptions) (*ProcTable, error) {
 			// ENOENT/ESRCH: the process exited between readdir and now.
 			t.Gone++
 		}
-		if s.denied {
+		if res[i].denied {
 			t.Denied = true
-			s.denied = false
 		}
 	}
 	return t, nil
+}
+
+// scanWorkers is how many goroutines share the pass. The work is syscalls
+// (mostly one readlinkat per fd), so on two cores two workers take about
+// half the wall time of one.
+const scanWorkers = 2
+
+// scanResult is one PID's outcome; denied is set when its fd directory gave EACCES.
+type scanResult struct {
+	e      *ProcEntry
+	err    error
+	denied bool
+}
+
+// scanAll scans every pid. Each worker takes the next pid in ascending
+// order and fills its own socket map, so the first holder it records is its
+// lowest PID; merging the maps keeps the lowest PID overall, as netstat does.
+// first is the scanner of worker 0.
+func scanAll(root string, pids []int, selfPidns uint64, opt ScanOptions, first *procScanner) ([]scanResult, map[uint64]*Process) {
+	res := make([]scanResult, len(pids))
+	workers := scanWorkers
+	if len(pids) < 32 {
+		workers = 1
+	}
+	maps := make([]map[uint64]*Process, workers)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		s := first
+		if w > 0 {
+			s = newProcScanner()
+		}
+		m := map[uint64]*Process{}
+		maps[w] = m
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(pids) {
+					return
+				}
+				e, err := s.scanOne(root, pids[i], selfPidns, opt, m)
+				res[i] = scanResult{e: e, err: err, denied: s.denied}
+				s.denied = false
+			}
+		}()
+	}
+	wg.Wait()
+	// Merge into the largest map.
+	sort.Slice(maps, func(i, j int) bool { return len(maps[i]) > len(maps[j]) })
+	sockets := maps[0]
+	for _, m := range maps[1:] {
+		for ino, p := range m {
+			if q, ok := sockets[ino]; !ok || q.PID > p.PID {
+				sockets[ino] = p
+			}
+		}
+	}
+	return res, sockets
 }
 
 // procScanner holds the buffers reused for every PID of one scan.
@@ -175,6 +247,11 @@ type procScanner struct {
 	dents  []byte // getdents buffer
 	link   []byte // readlink buffer
 	denied bool   // an fd directory gave EACCES
+	// want, when set, holds the socket inodes ResolveOwners still looks
+	// for; walkFds deletes each as it finds it and stops (setting stopped)
+	// when none is left.
+	want    map[uint64]bool
+	stopped bool
 }
 
 func newProcScanner() *procScanner {
@@ -296,11 +373,18 @@ func (s *procScanner) walkFds(dfd int, e *ProcEntry, sockets map[uint64]*Process
 		return
 	}
 	defer unix.Close(fdDir)
+	// procfs builds a dentry for every fd a getdents call lists, so a walk
+	// that may stop early (want set) starts with a small buffer and grows it.
+	size := len(s.dents)
+	if s.want != nil {
+		size = 1 << 10
+	}
 	for {
-		n, err := unix.Getdents(fdDir, s.dents)
+		n, err := unix.Getdents(fdDir, s.dents[:size])
 		if err != nil || n <= 0 {
 			return
 		}
+		size = min(2*size, len(s.dents))
 		buf := s.dents[:n]
 		for len(buf) > 0 {
 			// struct linux_dirent64 { u64 ino; s64 off; u16 reclen; u8 type; char name[]; }
@@ -321,10 +405,19 @@ func (s *procScanner) walkFds(dfd int, e *ProcEntry, sockets map[uint64]*Process
 			}
 			link := s.link[:m]
 			if ino, ok := bracketInode(link, "socket:["); ok {
-				if _, seen := sockets[ino]; !seen {
+				// Later walks (ResolveOwners) may visit PIDs out of order;
+				// the lowest PID still wins.
+				if p, seen := sockets[ino]; !seen || p.PID > e.Proc.PID {
 					sockets[ino] = e.Proc
 				}
-			} else if ino, ok := bracketInode(link, "net:["); ok {
+				if s.want != nil && s.want[ino] {
+					delete(s.want, ino)
+					if len(s.want) == 0 {
+						s.stopped = true
+						return
+					}
+				}
+			} else if ino, ok := bracketInode(link, "net:["); ok && s.want == nil {
 				end := bytes.IndexByte(name, 0)
 				if end < 0 {
 					end = len(name)
@@ -333,6 +426,73 @@ func (s *procScanner) walkFds(dfd int, e *ProcEntry, sockets map[uint64]*Process
 					e.NetnsFds = append(e.NetnsFds, NetnsFd{FD: fd, Inode: ino})
 				}
 			}
+		}
+	}
+}
+
+// ResolveOwners makes Owner answer for the socket inodes in want by walking
+// the fds of the processes that match accepts, in ascending PID order, and
+// stops as soon as every wanted inode has an owner. It serves tables scanned
+// without Sockets: a listening audit needs the owners of a few inodes, which
+// the processes of the socket's own namespace nearly always hold, usually in
+// their first fds, so most of the host's fds are never read. Processes already
+// walked whole are skipped; one left half-walked is walked again when needed.
+// Namespace fds (NetnsFds) are not collected by these walks. It returns how
+// many wanted inodes still have no owner.
+func (t *ProcTable) ResolveOwners(want []uint64, match func(*ProcEntry) bool) int {
+	if t == nil || t.fdsDone || t.scan == nil {
+		return 0
+	}
+	set := make(map[uint64]bool, len(want))
+	for _, ino := range want {
+		if ino != 0 && t.sockets[ino] == nil {
+			set[ino] = true
+		}
+	}
+	if len(set) == 0 {
+		return 0
+	}
+	s := t.scan
+	s.want = set
+	defer func() { s.want = nil }()
+	for _, e := range t.Procs {
+		if e.fdsWalked || !match(e) {
+			continue
+		}
+		dfd, err := unix.Open(t.root+"/"+strconv.Itoa(e.Proc.PID), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			// Gone since the pass: nothing to attribute.
+			e.fdsWalked = true
+			continue
+		}
+		s.stopped = false
+		s.walkFds(dfd, e, t.sockets)
+		unix.Close(dfd)
+		e.fdsWalked = !s.stopped
+		if s.denied {
+			t.Denied = true
+			s.denied = false
+		}
+		if len(set) == 0 {
+			return 0
+		}
+	}
+	return len(set)
+}
+
+// ProbeFdDirs sets Denied as a full fd walk would (some /proc/PID/fd cannot
+// be opened), without reading any fd, for tables scanned without Sockets.
+func (t *ProcTable) ProbeFdDirs() {
+	if t == nil || t.fdsDone {
+		return
+	}
+	for _, e := range t.Procs {
+		fd, err := unix.Open(t.root+"/"+strconv.Itoa(e.Proc.PID)+"/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err == nil {
+			unix.Close(fd)
+		} else if isDenied(err) {
+			t.Denied = true
+			return
 		}
 	}
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"sync"
@@ -20,12 +22,23 @@ type nsView struct {
 	h     nsenter.Handle // None: the caller's own namespace, read without setns
 	netns *inspect.Netns // nil when no discovery ran
 	r     *inspect.NetReader
+
+	// Set for a pod read by exec: its /proc/net copied into a temporary tree.
+	fs        *inspect.FS
+	procOnly  bool
+	remote    bool // sockets belong to another host: no local process attribution
+	container *inspect.Container
+	tmpDir    string
+	label     string
 }
 
 // reader returns the namespace's reader, opened once per run so each
 // namespace is entered once however often -c refreshes.
 func (v *nsView) reader(fs inspect.FS) *inspect.NetReader {
 	if v.r == nil {
+		if v.fs != nil {
+			fs = *v.fs
+		}
 		v.r = fs.NewNetReader(v.h)
 	}
 	return v.r
@@ -51,7 +64,7 @@ func (o *netstatOptions) run(ctx context.Context) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	sc, err := o.newScene()
+	sc, err := o.newScene(ctx)
 	if err != nil {
 		return err
 	}
@@ -83,7 +96,7 @@ func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
 	if o.continuous > 0 && o.format.IsJSON() {
 		o.stamp = time.Now().UTC().Format(time.RFC3339)
 	}
-	multi := len(sc.views) > 1 || o.allContainers
+	multi := len(sc.views)+len(sc.remote) > 1 || o.allContainers || o.agentLines
 	out := &collected{}
 	var pre *socketPrefetch
 	if o.mode == modeSockets && len(sc.views) > 1 {
@@ -92,7 +105,11 @@ func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
 	}
 	for k, v := range sc.views {
 		if multi && o.format == output.FormatText {
-			fmt.Fprintln(w, netnsLine(v.netns))
+			if v.label != "" {
+				fmt.Fprintln(w, v.label)
+			} else {
+				fmt.Fprintln(w, netnsLine(v.netns))
+			}
 		}
 		var err error
 		switch o.mode {
@@ -112,26 +129,104 @@ func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
 			err = o.printStatistics(w, sc, v, out)
 		}
 		if err != nil {
+			if o.format == output.FormatJSON && out.json.n > 0 {
+				out.json.close(w)
+			}
+			return err
+		}
+		// JSON and NDJSON stream one namespace at a time, so memory is
+		// bounded by the largest namespace, not the host.
+		switch o.format {
+		case output.FormatJSON:
+			err = out.json.add(w, out.records)
+		case output.FormatNDJSON:
+			for _, r := range out.records {
+				if err = output.WriteNDJSON(w, r); err != nil {
+					break
+				}
+			}
+		}
+		clear(out.records)
+		out.records = out.records[:0]
+		if err != nil {
+			return err
+		}
+	}
+	// Pods on other nodes come last, through their agents.
+	for _, rp := range sc.remote {
+		err := o.printAgent(sc.ctx, w, rp, out)
+		if err != nil {
+			return err
+		}
+		switch o.format {
+		case output.FormatJSON:
+			err = out.json.add(w, out.records)
+		case output.FormatNDJSON:
+			for _, r := range out.records {
+				if err = output.WriteNDJSON(w, r); err != nil {
+					break
+				}
+			}
+		}
+		out.records = out.records[:0]
+		if err != nil {
 			return err
 		}
 	}
 	switch o.format {
 	case output.FormatJSON:
-		return output.WriteJSON(w, out.records)
-	case output.FormatNDJSON:
-		for _, r := range out.records {
-			if err := output.WriteNDJSON(w, r); err != nil {
-				return err
-			}
-		}
+		return out.json.close(w)
 	case output.FormatWide:
 		return output.WriteWide(w, out.wide, o.flags, sc.names)
 	}
 	return nil
 }
 
-// collected gathers the rows of non-text formats across namespaces.
+// jsonArray writes one JSON array element by element, in exactly
+// output.WriteJSON's layout: each record goes through WriteJSON alone and
+// loses its one-element brackets.
+type jsonArray struct {
+	n   int
+	buf bytes.Buffer
+}
+
+func (a *jsonArray) add(w io.Writer, recs []any) error {
+	for _, r := range recs {
+		a.buf.Reset()
+		if err := output.WriteJSON(&a.buf, []any{r}); err != nil {
+			return err
+		}
+		b := a.buf.Bytes()
+		b = b[len("[\n  ") : len(b)-len("\n]\n")]
+		sep := ",\n  "
+		if a.n == 0 {
+			sep = "[\n  "
+		}
+		a.n++
+		if _, err := io.WriteString(w, sep); err != nil {
+			return err
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// close ends the array ("[]" when it had no element).
+func (a *jsonArray) close(w io.Writer) error {
+	end := "\n]\n"
+	if a.n == 0 {
+		end = "[]\n"
+	}
+	_, err := io.WriteString(w, end)
+	return err
+}
+
+// collected gathers the rows of non-text formats: per namespace for JSON
+// and NDJSON (streamed by once), across namespaces for wide.
 type collected struct {
+	json    jsonArray
 	records []any
 	wide    []output.WideRow
 }
@@ -218,7 +313,9 @@ func (o *netstatOptions) prefetchSockets(views []*nsView) *socketPrefetch {
 			p.reads.Add(1)
 			go func() {
 				defer p.reads.Done()
-				res, err := readers[k].Sockets(q)
+				qk := q
+				qk.ProcOnly = qk.ProcOnly || views[k].procOnly
+				res, err := readers[k].Sockets(qk)
 				p.done[k] <- socketRead{res, err}
 			}()
 		}
@@ -241,7 +338,9 @@ func (p *socketPrefetch) stop() {
 }
 
 func (o *netstatOptions) printSockets(w *bufio.Writer, sc *scene, v *nsView, out *collected) error {
-	res, err := v.reader(o.fs).Sockets(o.socketQuery())
+	q := o.socketQuery()
+	q.ProcOnly = q.ProcOnly || v.procOnly
+	res, err := v.reader(o.fs).Sockets(q)
 	return o.printSocketResult(w, sc, v, out, res, err)
 }
 
@@ -317,7 +416,7 @@ func (o *netstatOptions) printSocketResult(w *bufio.Writer, sc *scene, v *nsView
 		} else if !output.InetSelected(s, o.flags) {
 			continue
 		}
-		if sc.procs != nil {
+		if sc.procs != nil && !v.remote {
 			s.Owner = sc.procs.Owner(s.Inode)
 		}
 		if !o.keepContainerRow(sc, v, s) {
