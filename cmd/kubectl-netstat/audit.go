@@ -26,6 +26,7 @@ type auditOptions struct {
 	watch      int
 	tcpOnly    bool
 	udpOnly    bool
+	declared   bool
 
 	format output.Format
 	policy *audit.Policy
@@ -45,7 +46,8 @@ Exit status: 0 every listener allowed (or no policy), 1 violations, 2 bad policy
 		Example: `  kubectl-netstat audit
   kubectl-netstat audit --policy node-policy.yaml
   kubectl-netstat audit --policy node-policy.yaml --output json
-  kubectl-netstat audit --watch 5 --output ndjson`,
+  kubectl-netstat audit --watch 5 --output ndjson
+  kubectl-netstat audit --declared`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.complete(); err != nil {
@@ -61,6 +63,8 @@ Exit status: 0 every listener allowed (or no policy), 1 violations, 2 bad policy
 	fs.BoolVarP(&o.udpOnly, "udp", "u", false, "only UDP listeners")
 	fs.IntVar(&o.watch, "watch", 0, "re-audit every SECONDS and print only listeners that opened or closed")
 	fs.Lookup("watch").NoOptDefVal = "2"
+	fs.BoolVar(&o.declared, "declared", false, "compare with the pods' declared containerPorts and probe ports (needs the Kubernetes API): report undeclared listeners and declared ports nobody listens on")
+	root.ko.AddFlags(fs)
 	return cmd
 }
 
@@ -96,9 +100,15 @@ func (o *auditOptions) complete() error {
 
 // scan reads every namespace's listeners once.
 func (o *auditOptions) scan() ([]audit.Listener, error) {
+	ls, _, err := o.scanInventory()
+	return ls, err
+}
+
+// scanInventory is scan that also returns the host inventory.
+func (o *auditOptions) scanInventory() ([]audit.Listener, *inspect.Inventory, error) {
 	inv, err := o.root.fs.Discover(inspect.DiscoverOptions{Sockets: true})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	printWarnings(o.ErrOut, inv.Warnings, o.root.verbose)
 	var protos []inspect.Proto
@@ -138,7 +148,7 @@ func (o *auditOptions) scan() ([]audit.Listener, error) {
 		}
 	}
 	audit.SortListeners(ls)
-	return ls, nil
+	return ls, inv, nil
 }
 
 func (o *auditOptions) rows(ls []audit.Listener) ([]output.AuditRow, bool) {
@@ -156,6 +166,9 @@ func (o *auditOptions) rows(ls []audit.Listener) ([]output.AuditRow, bool) {
 }
 
 func (o *auditOptions) run(ctx context.Context) error {
+	if o.declared {
+		return o.runDeclared(ctx)
+	}
 	ls, err := o.scan()
 	if err != nil {
 		return err
@@ -223,4 +236,56 @@ func (o *auditOptions) printEvents(t time.Time, opened, closed []audit.Listener)
 		return nil
 	}
 	return output.WriteAuditEventsTable(o.Out, t, or, cr)
+}
+
+// runDeclared compares this host's listeners with what its pods declare.
+func (o *auditOptions) runDeclared(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ls, inv, err := o.scanInventory()
+	if err != nil {
+		return err
+	}
+	// Pods on this host, by cgroup UID and by the name their state files give.
+	keys := map[string]bool{}
+	for _, c := range inv.Containers {
+		if c.Pod == nil {
+			continue
+		}
+		if c.Pod.UID != "" {
+			keys[c.Pod.UID] = true
+		}
+		if c.Pod.Name != "" {
+			keys[c.Pod.Namespace+"/"+c.Pod.Name] = true
+		}
+	}
+	declared, err := o.root.ko.DeclaredPorts(ctx, keys)
+	if err != nil {
+		return o.root.kubeError(err)
+	}
+	findings := audit.CompareDeclared(ls, declared)
+	switch o.format {
+	case output.FormatJSON:
+		recs := make([]output.FindingRecord, len(findings))
+		for i, f := range findings {
+			recs[i] = output.NewFindingRecord(f)
+		}
+		err = output.WriteJSON(o.Out, recs)
+	case output.FormatNDJSON:
+		for _, f := range findings {
+			if err = output.WriteNDJSON(o.Out, output.NewFindingRecord(f)); err != nil {
+				break
+			}
+		}
+	default:
+		err = output.WriteFindingsTable(o.Out, findings)
+	}
+	if err != nil {
+		return err
+	}
+	if len(findings) > 0 {
+		return &exitError{code: exitProblem, silent: true}
+	}
+	return nil
 }
