@@ -88,6 +88,10 @@ func TestContainerTagging(t *testing.T) {
 	joinCgroupOf(t, rl, sc.Pid(redis.Proc))
 	ex := sc.Start(hn.Procs["exporter"], "exporter-listen", listen, "127.0.0.1:19100")
 	joinCgroupOf(t, ex, sc.Pid(hn.Procs["exporter"]))
+	sc.WaitListening(app, 18080)
+	sc.WaitListening(side, 15000)
+	sc.WaitListening(rl, 6379)
+	sc.WaitListening(ex, 19100)
 
 	out, stderr, code := runCmd(t, "--all-containers", "-tulpn", "-o", "wide", "--host-root", sc.HostRoot)
 	if code != 0 {
@@ -190,6 +194,8 @@ func TestAuditExitCodes(t *testing.T) {
 	web := sc.ContainerdPod(fixture.PodSpec{Namespace: "shop", Name: "web-audit", Containers: []string{"app"}})
 	l := sc.Start(web.Procs["app"], "app-listen", listen, "0.0.0.0:18081", "127.0.0.1:18082")
 	joinCgroupOf(t, l, sc.Pid(web.Procs["app"]))
+	sc.WaitListening(l, 18081)
+	sc.WaitListening(l, 18082)
 	dir := t.TempDir()
 	write := func(name, text string) string {
 		p := filepath.Join(dir, name)

@@ -144,7 +144,8 @@ func TestLocalPathFixturePod(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scene.Start(fp.Procs["nginx"], "listener", self, "-test.run=^$", listenArg+"127.0.0.1:18080")
+	l := scene.Start(fp.Procs["nginx"], "listener", self, "-test.run=^$", listenArg+"127.0.0.1:18080")
+	scene.WaitListening(l, 18080)
 	stdout, stderr, code := runBinary(t, bin, "--kubeconfig", c.adminKubeconfig, "--namespace", ns,
 		"--host-root", scene.HostRoot, "--method", "local", "-tln", "--output", "ndjson", "pod/"+fp.Name)
 	if code != 0 {

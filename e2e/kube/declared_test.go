@@ -40,8 +40,10 @@ func TestAuditDeclared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scene.Start(fp.Procs["app"], "listener-a", self, "-test.run=^$", listenArg+"0.0.0.0:18090")
-	scene.Start(fp.Procs["app"], "listener-b", self, "-test.run=^$", listenArg+"0.0.0.0:9090")
+	a := scene.Start(fp.Procs["app"], "listener-a", self, "-test.run=^$", listenArg+"0.0.0.0:18090")
+	b := scene.Start(fp.Procs["app"], "listener-b", self, "-test.run=^$", listenArg+"0.0.0.0:9090")
+	scene.WaitListening(a, 18090)
+	scene.WaitListening(b, 9090)
 
 	bin := netstatBinary(t)
 	stdout, stderr, code := runBinary(t, bin, "audit", "--declared", "--kubeconfig", c.adminKubeconfig,
