@@ -1,13 +1,11 @@
 package inspect
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net/netip"
 	"os"
 	"strconv"
-	"strings"
 )
 
 // IfInet6 is one line of /proc/net/if_inet6: an IPv6 address of a device.
@@ -32,24 +30,7 @@ func ReadIfInet6(f *os.File) ([]IfInet6, error) {
 
 // parseIfInet6 parses "addr32hex ifindex plen scope flags name" lines (no title).
 func parseIfInet6(r io.Reader) ([]IfInet6, error) {
-	s := bufio.NewScanner(r)
-	s.Buffer(make([]byte, 0, 4096), 64*1024)
-	as := []IfInet6{}
-	for ln := 1; s.Scan(); ln++ {
-		f := strings.Fields(s.Text())
-		if len(f) == 0 {
-			continue
-		}
-		a, err := parseIfInet6Line(f)
-		if err != nil {
-			return nil, fmt.Errorf("if_inet6 line %d: %w", ln, err)
-		}
-		as = append(as, a)
-	}
-	if err := s.Err(); err != nil {
-		return nil, fmt.Errorf("if_inet6: %w: %v", ErrParse, err)
-	}
-	return as, nil
+	return parseFieldLines(r, "if_inet6", parseIfInet6Line)
 }
 
 func parseIfInet6Line(f []string) (IfInet6, error) {

@@ -39,24 +39,30 @@ func ReadRoute6(f *os.File) ([]Route6, error) {
 
 // parseRoute6 parses /proc/net/ipv6_route text (no title line).
 func parseRoute6(r io.Reader) ([]Route6, error) {
+	return parseFieldLines(r, "ipv6_route", parseRoute6Line)
+}
+
+// parseFieldLines parses a title-less /proc table whose lines split on
+// white space, one record per non-empty line, stopping at the first bad one.
+func parseFieldLines[T any](r io.Reader, name string, parseLine func([]string) (T, error)) ([]T, error) {
 	s := bufio.NewScanner(r)
 	s.Buffer(make([]byte, 0, 4096), 64*1024)
-	rs := []Route6{}
+	out := []T{}
 	for ln := 1; s.Scan(); ln++ {
 		fields := strings.Fields(s.Text())
 		if len(fields) == 0 {
 			continue
 		}
-		rt, err := parseRoute6Line(fields)
+		v, err := parseLine(fields)
 		if err != nil {
-			return nil, fmt.Errorf("ipv6_route line %d: %w", ln, err)
+			return nil, fmt.Errorf("%s line %d: %w", name, ln, err)
 		}
-		rs = append(rs, rt)
+		out = append(out, v)
 	}
 	if err := s.Err(); err != nil {
-		return nil, fmt.Errorf("ipv6_route: %w: %v", ErrParse, err)
+		return nil, fmt.Errorf("%s: %w: %v", name, ErrParse, err)
 	}
-	return rs, nil
+	return out, nil
 }
 
 // parseRoute6Line parses: dst dstlen src srclen nexthop metric refcnt use flags dev.
