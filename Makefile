@@ -3,7 +3,7 @@ GO        ?= go
 BIN       ?= bin/kubectl-netstat
 FUZZTIME  ?= 5s
 
-.PHONY: all build test vet fuzz-smoke demo demo-down bench
+.PHONY: all build test vet fuzz-smoke demo demo-down bench bench-fleet
 
 all: build
 
@@ -39,6 +39,10 @@ demo: build
 
 demo-down:
 	hack/demo.sh down $(DEMO_ROOT)
+
+# The fleet benchmark of README "Performance" (root; loopback only; cleans up).
+bench-fleet:
+	bench/fleet.sh -n 50 -m 1000 -r 3 -s "10 25"
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...

@@ -46,6 +46,11 @@ type NetReader struct {
 	fs     FS
 	h      nsenter.Handle
 	diagFd int
+	// noBoth is set once the kernel refused DiagDumpTCP; TCP is then
+	// dumped per family.
+	noBoth bool
+	// scratch holds tcp6 rows while partitionTCP reorders (reused).
+	scratch []Socket
 }
 
 // NewNetReader reads the namespace h (nsenter.None() for the caller's own).
@@ -92,7 +97,8 @@ func (r *NetReader) diag() (int, error) {
 func (r *NetReader) Sockets(q SocketQuery) (*SocketResult, error) {
 	res := &SocketResult{}
 	var fallback []Proto
-	for _, p := range q.Protos {
+	for i := 0; i < len(q.Protos); i++ {
+		p := q.Protos[i]
 		if p == ProtoUnix || q.ProcOnly {
 			fallback = append(fallback, p)
 			continue
@@ -109,13 +115,30 @@ func (r *NetReader) Sockets(q SocketQuery) (*SocketResult, error) {
 			fallback = append(fallback, p)
 			continue
 		}
+		// tcp followed by tcp6 (netstat's order) is one walk of the hashes.
+		both := p == ProtoTCP && i+1 < len(q.Protos) && q.Protos[i+1] == ProtoTCP6 && !r.noBoth
 		before := len(res.Sockets)
 		for try := 0; ; try++ {
-			res.Sockets, err = DiagDump(fd, p, states, res.Sockets[:before])
+			if both {
+				res.Sockets, err = DiagDumpTCP(fd, states, res.Sockets[:before])
+			} else {
+				res.Sockets, err = DiagDump(fd, p, states, res.Sockets[:before])
+			}
 			if errors.Is(err, ErrDumpInterrupted) && try < 3 {
 				continue
 			}
 			break
+		}
+		if both && err != nil && !errors.Is(err, ErrDumpInterrupted) {
+			// No TCPDIAG_GETSOCK here: dump each family instead.
+			r.noBoth = true
+			res.Sockets = res.Sockets[:before]
+			i--
+			continue
+		}
+		if both {
+			r.partitionTCP(res.Sockets[before:])
+			i++
 		}
 		switch {
 		case err == nil, errors.Is(err, ErrDumpInterrupted):
@@ -163,6 +186,23 @@ func (r *NetReader) Sockets(q SocketQuery) (*SocketResult, error) {
 	}
 	sortByProto(res.Sockets)
 	return res, nil
+}
+
+// partitionTCP moves the tcp6 rows behind the tcp rows, each family in
+// kernel order: one dump interleaves them, netstat shows tcp, then tcp6.
+func (r *NetReader) partitionTCP(s []Socket) {
+	v6 := r.scratch[:0]
+	n := 0
+	for i := range s {
+		if s[i].Proto == ProtoTCP {
+			s[n] = s[i]
+			n++
+		} else {
+			v6 = append(v6, s[i])
+		}
+	}
+	copy(s[n:], v6)
+	r.scratch = v6[:0]
 }
 
 // sortByProto orders rows by table (stable, so each table keeps kernel order).

@@ -18,6 +18,8 @@ import (
 const (
 	sizeofNlMsghdr     = unix.SizeofNlMsghdr // 16
 	sizeofInetDiagReq  = 56
+	sizeofInetDiagReq1 = 60 // struct inet_diag_req (the original request)
+	tcpDiagGetSock     = 18 // TCPDIAG_GETSOCK
 	sizeofInetDiagMsg  = 72
 	sockDiagByFamily   = 20 // SOCK_DIAG_BY_FAMILY
 	diagRecvBufferSize = 64 << 10
@@ -98,6 +100,38 @@ func DiagDump(fd int, p Proto, states uint32, out []Socket) ([]Socket, error) {
 	if err := unix.Sendto(fd, req[:], 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return out, fmt.Errorf("sock_diag %s: send: %w", p, err)
 	}
+	return diagRecv(fd, p, false, out)
+}
+
+// DiagDumpTCP dumps TCP over IPv4 and IPv6 in one pass of the kernel's
+// socket hashes and appends the rows, each with ProtoTCP or ProtoTCP6, in
+// kernel order. The hashes are shared by every namespace, so each dump walks
+// all their buckets; asking once instead of once per family halves that
+// work for a full (-a) listing. It uses the original TCPDIAG_GETSOCK request,
+// which the kernel serves with family AF_UNSPEC (both families).
+func DiagDumpTCP(fd int, states uint32, out []Socket) ([]Socket, error) {
+	var req [sizeofNlMsghdr + sizeofInetDiagReq1]byte
+	ne := binary.NativeEndian
+	ne.PutUint32(req[0:], uint32(len(req)))
+	ne.PutUint16(req[4:], tcpDiagGetSock)
+	ne.PutUint16(req[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
+	ne.PutUint32(req[8:], 1)
+	r := req[sizeofNlMsghdr:]
+	r[0] = unix.AF_INET // idiag_family: only checked for the request's size
+	// struct inet_diag_sockid (48 bytes) at 4; idiag_states after it.
+	ne.PutUint32(r[44:], ^uint32(0)) // cookie: none
+	ne.PutUint32(r[48:], ^uint32(0))
+	ne.PutUint32(r[52:], states)
+	if err := unix.Sendto(fd, req[:], 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return out, fmt.Errorf("sock_diag tcp: send: %w", err)
+	}
+	return diagRecv(fd, ProtoTCP, true, out)
+}
+
+// diagRecv reads one dump's replies. With both set, p's IPv6 twin is used
+// for AF_INET6 rows.
+func diagRecv(fd int, p Proto, both bool, out []Socket) ([]Socket, error) {
+	ne := binary.NativeEndian
 	bp := diagBufPool.Get().(*[]byte)
 	defer diagBufPool.Put(bp)
 	buf := *bp
@@ -139,10 +173,14 @@ func DiagDump(fd int, p Proto, states uint32, out []Socket) ([]Socket, error) {
 						return out, diagErrno(p, unix.Errno(-e))
 					}
 				}
-			case sockDiagByFamily:
+			case sockDiagByFamily, tcpDiagGetSock:
 				if len(payload) >= sizeofInetDiagMsg {
+					q := p
+					if both && payload[0] == unix.AF_INET6 {
+						q = ProtoTCP6
+					}
 					var sk Socket
-					decodeInetDiagMsg(payload, p, &sk)
+					decodeInetDiagMsg(payload, q, &sk)
 					out = append(out, sk)
 				}
 			}

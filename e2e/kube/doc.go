@@ -9,5 +9,5 @@
 // No controller-manager, scheduler or kubelet runs: pods are bound with
 // spec.nodeName and their status is written by the test, so resolution,
 // the agent pod object, its deletion and RBAC refusals are all real API
-// behaviour, while agent pods never actually start.
+// behaviour, while agent pods never start, except on the virtual-kubelet node of vk_test.go, which runs them as local processes and serves their logs.
 package kubee2e
