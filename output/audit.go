@@ -126,6 +126,8 @@ type AuditRecord struct {
 	Exposure    string           `json:"exposure"`
 	HostNetwork bool             `json:"host_network"`
 	Verdict     *VerdictRecord   `json:"verdict"`
+	// Node names the node a cluster-wide audit read the listener on.
+	Node string `json:"node,omitempty"`
 }
 
 // VerdictRecord is the verdict object of an audit record; rule is the index

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/kubectl-netstat/kubectl-netstat/audit"
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/kube"
 	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
 )
@@ -27,6 +31,8 @@ type auditOptions struct {
 	tcpOnly    bool
 	udpOnly    bool
 	declared   bool
+	allNodes   bool
+	nodes      []string
 
 	format output.Format
 	policy *audit.Policy
@@ -47,11 +53,22 @@ Exit status: 0 every listener allowed (or no policy), 1 violations, 2 bad policy
   kubectl-netstat audit --policy node-policy.yaml
   kubectl-netstat audit --policy node-policy.yaml --output json
   kubectl-netstat audit --watch 5 --output ndjson
-  kubectl-netstat audit --declared`,
-		Args: cobra.NoArgs,
+  kubectl-netstat audit --declared
+  kubectl netstat audit --all-nodes --policy cluster-policy.yaml --output json`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, a := range args {
+				t, ok := kube.ParseTarget(a)
+				if !ok || t.Kind != kube.TargetNode {
+					return usagef("audit takes node/NAME targets, not %q", a)
+				}
+				o.nodes = append(o.nodes, t.Name)
+			}
 			if err := o.complete(); err != nil {
 				return err
+			}
+			if o.allNodes || len(o.nodes) > 0 {
+				return o.runCluster(cmd.Context())
 			}
 			return o.run(cmd.Context())
 		},
@@ -64,6 +81,7 @@ Exit status: 0 every listener allowed (or no policy), 1 violations, 2 bad policy
 	fs.IntVar(&o.watch, "watch", 0, "re-audit every SECONDS and print only listeners that opened or closed")
 	fs.Lookup("watch").NoOptDefVal = "2"
 	fs.BoolVar(&o.declared, "declared", false, "compare with the pods' declared containerPorts and probe ports (needs the Kubernetes API): report undeclared listeners and declared ports nobody listens on")
+	fs.BoolVar(&o.allNodes, "all-nodes", false, "audit every node of the cluster through short-lived agent pods (node/NAME audits one)")
 	root.ko.AddFlags(fs)
 	return cmd
 }
@@ -285,6 +303,111 @@ func (o *auditOptions) runDeclared(ctx context.Context) error {
 		return err
 	}
 	if len(findings) > 0 {
+		return &exitError{code: exitProblem, silent: true}
+	}
+	return nil
+}
+
+// runCluster audits nodes through agent pods (Kubernetes is the engine; no
+// daemon of ours): each agent prints its node's listeners as NDJSON, the
+// policy is evaluated here, results are merged by node, nodes that could not
+// be audited are reported, and every agent pod is deleted by RunAgent.
+func (o *auditOptions) runCluster(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if o.watch > 0 || o.declared {
+		return usagef("--watch and --declared are node-local; drop them with --all-nodes or node/NAME")
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	nodes := o.nodes
+	if o.allNodes {
+		all, err := o.root.ko.NodeNames(ctx)
+		if err != nil {
+			return o.root.kubeError(err)
+		}
+		nodes = all
+	}
+	args := []string{"audit", "--output=ndjson"}
+	for _, f := range []struct {
+		on   bool
+		flag string
+	}{{o.unix, "-x"}, {o.tcpOnly, "-t"}, {o.udpOnly, "-u"}} {
+		if f.on {
+			args = append(args, f.flag)
+		}
+	}
+	type nodeRows struct {
+		node string
+		rows []output.AuditRow
+	}
+	var results []nodeRows
+	var failed []string
+	violation := false
+	for _, node := range nodes {
+		var buf bytes.Buffer
+		if err := o.root.ko.RunAgent(ctx, node, args, &buf); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failed = append(failed, node)
+			fmt.Fprintf(o.ErrOut, "kubectl-netstat: node %s could not be audited: %v\n", node, err)
+			continue
+		}
+		var ls []audit.Listener
+		sc := bufio.NewScanner(&buf)
+		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+		for sc.Scan() {
+			var rec output.AuditRecord
+			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+				continue
+			}
+			l, err := output.ListenerFromRecord(rec)
+			if err != nil {
+				fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: node %s: %v\n", node, err)
+				continue
+			}
+			ls = append(ls, l)
+		}
+		rows, v := o.rows(ls)
+		violation = violation || v
+		results = append(results, nodeRows{node, rows})
+	}
+	var err error
+	switch o.format {
+	case output.FormatJSON, output.FormatNDJSON:
+		var recs []output.AuditRecord
+		for _, r := range results {
+			for _, rec := range output.NewAuditRecords(r.rows) {
+				rec.Node = r.node
+				recs = append(recs, rec)
+			}
+		}
+		if o.format == output.FormatJSON {
+			if recs == nil {
+				recs = []output.AuditRecord{}
+			}
+			err = output.WriteJSON(o.Out, recs)
+		} else {
+			for _, rec := range recs {
+				if err = output.WriteNDJSON(o.Out, rec); err != nil {
+					break
+				}
+			}
+		}
+	default:
+		for _, r := range results {
+			fmt.Fprintf(o.Out, "# node %s\n", r.node)
+			if err = output.WriteAuditTable(o.Out, r.rows); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if violation || len(failed) > 0 {
 		return &exitError{code: exitProblem, silent: true}
 	}
 	return nil
