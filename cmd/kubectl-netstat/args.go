@@ -47,6 +47,14 @@ func preprocess(in []string) preArgs {
 				p.families = append(p.families, "inet6")
 			case "unix":
 				p.families = append(p.families, "unix")
+			case "watch", "continuous":
+				// Optional-value flags: "--watch 5" means --watch=5, as "-c 5" does.
+				if !hasVal && i+1 < len(in) {
+					if n, ok := seconds(in[i+1]); ok {
+						i++
+						a = "--" + name + "=" + n
+					}
+				}
 			case "protocol":
 				if !hasVal && i+1 < len(in) {
 					val = in[i+1]

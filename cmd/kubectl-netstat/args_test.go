@@ -39,6 +39,9 @@ func TestPreprocess(t *testing.T) {
 		{"x is unix", []string{"-4x"}, []string{"-4x"}, []string{"inet", "unix"}},
 		{"long protocol", []string{"--protocol", "ip6"}, []string{"--protocol", "ip6"}, []string{"inet6"}},
 		{"double dash", []string{"--", "-x"}, []string{"--", "-x"}, nil},
+		{"watch seconds", []string{"audit", "--watch", "5"}, []string{"audit", "--watch=5"}, nil},
+		{"continuous seconds", []string{"--continuous", "3", "-tan"}, []string{"--continuous=3", "-tan"}, nil},
+		{"watch alone", []string{"audit", "--watch", "-o", "ndjson"}, []string{"audit", "--watch", "--output=ndjson"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

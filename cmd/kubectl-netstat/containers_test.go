@@ -3,13 +3,17 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -246,4 +250,73 @@ func TestAuditExitCodes(t *testing.T) {
 	if !found {
 		t.Errorf("loopback listener 18082 missing from audit JSON")
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while the command writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestAuditWatch runs `audit --watch 1 -o ndjson` and opens, then closes, a
+// listener in a fixture pod: the watch prints an "opened" and then a
+// "closed" event for exactly that listener.
+func TestAuditWatch(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: creates network namespaces and cgroups")
+	}
+	listen := buildListen(t)
+	sc := fixture.New(t)
+	web := sc.ContainerdPod(fixture.PodSpec{Namespace: "shop", Name: "web-watch", Containers: []string{"app"}})
+	var out, errOut syncBuffer
+	o := newNetstatOptions(IOStreams{Out: &out, ErrOut: &errOut})
+	o.pre = preprocess([]string{"audit", "--watch", "1", "-o", "ndjson", "--host-root", sc.HostRoot})
+	cmd := newCmdNetstat(o)
+	cmd.SetArgs(o.pre.args)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("audit --watch: %v (stderr %s)", err, errOut.String())
+		}
+	}()
+	waitFor := func(event string) {
+		t.Helper()
+		for i := 0; i < 100; i++ {
+			for _, line := range strings.Split(out.String(), "\n") {
+				var ev struct {
+					Event string `json:"event"`
+					Port  int    `json:"port"`
+					Time  string `json:"time"`
+				}
+				if json.Unmarshal([]byte(line), &ev) == nil && ev.Event == event && ev.Port == 18093 && ev.Time != "" {
+					return
+				}
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("no %q event for port 18093 in:\n%s\nstderr: %s", event, out.String(), errOut.String())
+	}
+	time.Sleep(500 * time.Millisecond) // let the first pass run without the listener
+	pid := sc.Start(web.Procs["app"], "watch-listen", listen, "0.0.0.0:18093")
+	sc.WaitListening(pid, 18093)
+	waitFor("opened")
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("closed")
 }
