@@ -1,4 +1,4 @@
-# One canonical test command: `make test` (= go test -race ./...). .ci/run calls it.
+# One canonical test command: `make test` (= go test -race -count=1 ./...). .ci/run calls it.
 GO        ?= go
 BIN       ?= bin/kubectl-netstat
 FUZZTIME  ?= 5s
@@ -13,7 +13,7 @@ build:
 # The e2e package (./e2e) needs root and /usr/bin/netstat; without them its
 # root tests skip and say why.
 test:
-	$(GO) test -race ./...
+	$(GO) test -race -count=1 ./...
 
 # ./... skips testdata/, so the test helper program is named explicitly.
 vet:
