@@ -17,7 +17,6 @@ import (
 	"github.com/kubectl-netstat/kubectl-netstat/audit"
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
 	"github.com/kubectl-netstat/kubectl-netstat/kube"
-	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
 )
 
@@ -142,12 +141,10 @@ func (o *auditOptions) scanInventory() ([]audit.Listener, *inspect.Inventory, er
 	q := inspect.SocketQuery{Protos: protos, TCPStates: inspect.StatesListen, UDPStates: inspect.StatesUDPUnconnected}
 	var ls []audit.Listener
 	for _, ns := range inv.Netns {
-		h := nsenter.None()
-		if ns.Inode != inv.Procs.SelfNetnsIno {
-			if h, err = nsenter.Open(ns.Path); err != nil {
-				fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: netns %d: %v\n", ns.Inode, err)
-				continue
-			}
+		h, err := openNetns(inv, ns)
+		if err != nil {
+			fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: netns %d: %v\n", ns.Inode, err)
+			continue
 		}
 		r := o.root.fs.NewNetReader(h)
 		res, err := r.Sockets(q)

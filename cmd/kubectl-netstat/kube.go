@@ -108,16 +108,9 @@ func (o *netstatOptions) placePods(inv *inspect.Inventory, refs []kube.PodRef) (
 			remote = append(remote, remotePod{ref: ref, method: kube.MethodAgent})
 			continue
 		}
+		// Containers of one pod share a namespace; the caller prints each once.
 		for _, lc := range local {
-			ns := inv.NetnsOf(lc.NetnsInode)
-			if ns == nil {
-				continue
-			}
-			dup := false
-			for _, s := range selected {
-				dup = dup || s == ns
-			}
-			if !dup {
+			if ns := inv.NetnsOf(lc.NetnsInode); ns != nil {
 				selected = append(selected, ns)
 			}
 		}

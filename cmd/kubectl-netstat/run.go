@@ -96,6 +96,14 @@ func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
 	if o.continuous > 0 && o.format.IsJSON() {
 		o.stamp = time.Now().UTC().Format(time.RFC3339)
 	}
+	// netstat prints its -p notice once per refresh, before the tables.
+	if o.mode == modeSockets && o.format == output.FormatText && o.flags.Programs && sc.procs != nil && sc.procs.Denied {
+		if !sc.procs.SocketsRecorded() {
+			fmt.Fprintf(o.ErrOut, "(No info could be read for \"-p\": geteuid()=%d but you should be root.)\n", os.Geteuid())
+		} else {
+			fmt.Fprint(o.ErrOut, "(Not all processes could be identified, non-owned process info\n will not be shown, you would have to be root to see it all.)\n")
+		}
+	}
 	multi := len(sc.views)+len(sc.remote) > 1 || o.allContainers || o.agentLines
 	out := &collected{}
 	var pre *socketPrefetch
@@ -134,42 +142,16 @@ func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
 			}
 			return err
 		}
-		// JSON and NDJSON stream one namespace at a time, so memory is
-		// bounded by the largest namespace, not the host.
-		switch o.format {
-		case output.FormatJSON:
-			err = out.json.add(w, out.records)
-		case output.FormatNDJSON:
-			for _, r := range out.records {
-				if err = output.WriteNDJSON(w, r); err != nil {
-					break
-				}
-			}
-		}
-		clear(out.records)
-		out.records = out.records[:0]
-		if err != nil {
+		if err := out.flush(w, o.format); err != nil {
 			return err
 		}
 	}
 	// Pods on other nodes come last, through their agents.
 	for _, rp := range sc.remote {
-		err := o.printAgent(sc.ctx, w, rp, out)
-		if err != nil {
+		if err := o.printAgent(sc.ctx, w, rp, out); err != nil {
 			return err
 		}
-		switch o.format {
-		case output.FormatJSON:
-			err = out.json.add(w, out.records)
-		case output.FormatNDJSON:
-			for _, r := range out.records {
-				if err = output.WriteNDJSON(w, r); err != nil {
-					break
-				}
-			}
-		}
-		out.records = out.records[:0]
-		if err != nil {
+		if err := out.flush(w, o.format); err != nil {
 			return err
 		}
 	}
@@ -223,6 +205,26 @@ func (a *jsonArray) close(w io.Writer) error {
 	return err
 }
 
+// flush writes the records gathered for one namespace. JSON and NDJSON
+// stream one namespace at a time, so memory is bounded by the largest
+// namespace, not the host.
+func (c *collected) flush(w io.Writer, f output.Format) error {
+	var err error
+	switch f {
+	case output.FormatJSON:
+		err = c.json.add(w, c.records)
+	case output.FormatNDJSON:
+		for _, r := range c.records {
+			if err = output.WriteNDJSON(w, r); err != nil {
+				break
+			}
+		}
+	}
+	clear(c.records)
+	c.records = c.records[:0]
+	return err
+}
+
 // collected gathers the rows of non-text formats: per namespace for JSON
 // and NDJSON (streamed by once), across namespaces for wide.
 type collected struct {
@@ -246,6 +248,13 @@ func (o *netstatOptions) socketQuery() inspect.SocketQuery {
 	default:
 		q.TCPStates, q.UDPStates = inspect.StatesNotListen, inspect.StatesAll&^inspect.StatesUDPUnconnected
 	}
+	return q
+}
+
+// viewQuery is the query for one view: a pod read by exec has only /proc/net text.
+func (o *netstatOptions) viewQuery(v *nsView) inspect.SocketQuery {
+	q := o.socketQuery()
+	q.ProcOnly = q.ProcOnly || v.procOnly
 	return q
 }
 
@@ -294,7 +303,6 @@ func (o *netstatOptions) prefetchSockets(views []*nsView) *socketPrefetch {
 	for k := range p.done {
 		p.done[k] = make(chan socketRead, 1)
 	}
-	q := o.socketQuery()
 	// Each view's reader is created here, before any read starts, so the
 	// goroutines never touch shared state.
 	readers := make([]*inspect.NetReader, len(views))
@@ -313,9 +321,7 @@ func (o *netstatOptions) prefetchSockets(views []*nsView) *socketPrefetch {
 			p.reads.Add(1)
 			go func() {
 				defer p.reads.Done()
-				qk := q
-				qk.ProcOnly = qk.ProcOnly || views[k].procOnly
-				res, err := readers[k].Sockets(qk)
+				res, err := readers[k].Sockets(o.viewQuery(views[k]))
 				p.done[k] <- socketRead{res, err}
 			}()
 		}
@@ -338,9 +344,7 @@ func (p *socketPrefetch) stop() {
 }
 
 func (o *netstatOptions) printSockets(w *bufio.Writer, sc *scene, v *nsView, out *collected) error {
-	q := o.socketQuery()
-	q.ProcOnly = q.ProcOnly || v.procOnly
-	res, err := v.reader(o.fs).Sockets(q)
+	res, err := v.reader(o.fs).Sockets(o.viewQuery(v))
 	return o.printSocketResult(w, sc, v, out, res, err)
 }
 
@@ -357,17 +361,9 @@ func (o *netstatOptions) printSocketResult(w *bufio.Writer, sc *scene, v *nsView
 		}
 	}
 	text := o.format == output.FormatText
-	if text && o.flags.Programs && sc.procs != nil && sc.procs.Denied {
-		w.Flush()
-		if !sc.procs.SocketsRecorded() {
-			fmt.Fprintf(o.ErrOut, "(No info could be read for \"-p\": geteuid()=%d but you should be root.)\n", os.Geteuid())
-		} else {
-			fmt.Fprint(o.ErrOut, "(Not all processes could be identified, non-owned process info\n will not be shown, you would have to be root to see it all.)\n")
-		}
-	}
 	var missing error
+	explicit := o.sel.explicit && !o.sel.implicit
 	for _, p := range res.Missing {
-		explicit := o.sel.explicit && !o.sel.implicit
 		if p.IsV6() && p != inspect.ProtoUnix {
 			continue
 		}

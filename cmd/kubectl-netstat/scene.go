@@ -93,24 +93,23 @@ func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
 	case o.allContainers:
 		selected = inv.Netns
 	case len(o.targets) > 0 || len(refs) > 0:
+		// Each namespace is printed once, however many targets name it.
 		seen := map[uint64]bool{}
-		for _, ns := range fromPods {
-			if !seen[ns.Inode] {
-				seen[ns.Inode] = true
-				selected = append(selected, ns)
-			}
-		}
-		for _, t := range localTargets {
-			nss, err := inv.Resolve(t)
-			if err != nil {
-				return nil, o.targetError(t, err)
-			}
+		add := func(nss []*inspect.Netns) {
 			for _, ns := range nss {
 				if !seen[ns.Inode] {
 					seen[ns.Inode] = true
 					selected = append(selected, ns)
 				}
 			}
+		}
+		add(fromPods)
+		for _, t := range localTargets {
+			nss, err := inv.Resolve(t)
+			if err != nil {
+				return nil, o.targetError(t, err)
+			}
+			add(nss)
 		}
 		if o.ko.Container != "" && len(selected) > 0 {
 			c, err := findContainer(selected, o.ko.Container)
@@ -123,17 +122,13 @@ func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
 		selected = []*inspect.Netns{inv.NetnsOf(inv.Procs.SelfNetnsIno)}
 	}
 	for _, ns := range selected {
-		v := &nsView{h: nsenter.None(), netns: ns}
-		if ns != nil && ns.Inode != inv.Procs.SelfNetnsIno {
-			h, err := nsenter.Open(ns.Path)
-			if err != nil {
-				// A namespace that vanished mid-run (process exited, mount removed): warn and go on.
-				fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: netns %d: %v\n", ns.Inode, err)
-				continue
-			}
-			v.h = h
+		h, err := openNetns(inv, ns)
+		if err != nil {
+			// A namespace that vanished mid-run (process exited, mount removed): warn and go on.
+			fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: netns %d: %v\n", ns.Inode, err)
+			continue
 		}
-		sc.views = append(sc.views, v)
+		sc.views = append(sc.views, &nsView{h: h, netns: ns})
 	}
 	for _, rp := range execPods {
 		v, err := o.execView(ctx, rp)
@@ -246,10 +241,16 @@ func (sc *scene) containerOf(v *nsView, s *inspect.Socket) *inspect.Container {
 	if sc.inv != nil {
 		return sc.inv.SocketContainer(v.netns, s.Owner)
 	}
-	if s.Owner != nil && s.Owner.Container != nil {
-		return s.Owner.Container
-	}
 	return nil
+}
+
+// openNetns opens a namespace of the inventory for reading; the scanner's
+// own namespace needs no handle and no setns.
+func openNetns(inv *inspect.Inventory, ns *inspect.Netns) (nsenter.Handle, error) {
+	if ns == nil || ns.Inode == inv.Procs.SelfNetnsIno {
+		return nsenter.None(), nil
+	}
+	return nsenter.Open(ns.Path)
 }
 
 // keepContainerRow applies --container: rows owned by that container's processes.

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
-	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
 )
 
@@ -99,14 +98,11 @@ func newCmdContainers(root *netstatOptions) *cobra.Command {
 
 // countSockets counts a namespace's sockets of every table, -1 when it cannot be entered.
 func countSockets(o *netstatOptions, inv *inspect.Inventory, ns *inspect.Netns) int {
-	h := nsenter.None()
-	if ns.Inode != inv.Procs.SelfNetnsIno {
-		var err error
-		if h, err = nsenter.Open(ns.Path); err != nil {
-			return -1
-		}
-		defer h.Close()
+	h, err := openNetns(inv, ns)
+	if err != nil {
+		return -1
 	}
+	defer h.Close()
 	r := o.fs.NewNetReader(h)
 	defer r.Close()
 	res, err := r.Sockets(inspect.SocketQuery{
