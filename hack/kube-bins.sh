@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build a real etcd and kube-apiserver from their Go modules into a cache
+# Build a real etcd, kube-apiserver, kubelet and kubectl from their Go modules into a cache
 # outside the repository, for the e2e/kube tests (see e2e/kube and README).
 #
 #   hack/kube-bins.sh            build what is missing, print the bin dir
@@ -9,7 +9,8 @@
 # binary whose stamp matches is not rebuilt. A lock file makes a second
 # concurrent run wait instead of starting a second 2.8 GB build.
 #
-# Cold cost on 2 cores: etcd ~1.5 min, kube-apiserver ~10 min (2.8 GB RSS).
+# Cold cost on 2 cores: etcd ~1.5 min, kube-apiserver + kubelet + kubectl
+# ~15 min (2.8 GB RSS).
 set -euo pipefail
 
 K8S_VERSION=v1.37.2  # keep in sync with hack/kubebins/apiserver/go.mod
@@ -61,7 +62,39 @@ build etcd "$ETCD_VERSION" etcd . ""
 
 minor=${K8S_VERSION#v1.}
 minor=${minor%%.*}
-build kube-apiserver "$K8S_VERSION" apiserver k8s.io/kubernetes/cmd/kube-apiserver \
-	"-X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+k8s_ldflags="-X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+
+# kube-apiserver, kubelet and kubectl come from one build module and one go
+# build, so the shared k8s.io packages compile once.
+want=()
+for name in kube-apiserver kubelet kubectl; do
+	if fresh "$name" "$K8S_VERSION"; then
+		echo "kube-bins: $name $K8S_VERSION up to date" >&2
+	else
+		want+=("$name")
+	fi
+done
+if ((${#want[@]})); then
+	echo "kube-bins: building ${want[*]} $K8S_VERSION (slow, cold cache)" >&2
+	work=$src/k8s
+	rm -rf "$work"
+	mkdir -p "$work" "$bin/.k8s.tmp"
+	cp "$here/kubebins/apiserver"/* "$work/"
+	start=$SECONDS
+	pkgs=()
+	for name in "${want[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$name"); done
+	(
+		cd "$work"
+		export GOFLAGS=-mod=mod GOWORK=off CGO_ENABLED=0
+		nice -n 10 go mod tidy
+		nice -n 10 go build -trimpath -ldflags "-s -w $k8s_ldflags" -o "$bin/.k8s.tmp/" "${pkgs[@]}"
+	)
+	for name in "${want[@]}"; do
+		mv "$bin/.k8s.tmp/$name" "$bin/$name"
+		echo "$K8S_VERSION" >"$bin/.$name.version"
+	done
+	rmdir "$bin/.k8s.tmp"
+	echo "kube-bins: built ${want[*]} in $((SECONDS - start))s" >&2
+fi
 
 echo "$bin"
