@@ -2,12 +2,15 @@ package inspect
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/kubectl-netstat/kubectl-netstat/internal/safefile"
 )
 
 // StateRecord is what one runtime's on-disk state says about one container.
@@ -192,24 +195,15 @@ func (fs FS) ContainerdState() ([]StateRecord, []string) {
 // maxStateFile caps every runtime state file read; real ones are a few KiB to a few hundred.
 const maxStateFile = 4 << 20
 
-// errTooLarge marks a state file over maxStateFile.
-var errTooLarge = fmt.Errorf("larger than %d bytes: %w", maxStateFile, ErrParse)
-
-// readCapped reads a whole file of at most maxStateFile bytes.
+// readCapped reads a whole state file of at most maxStateFile bytes; state
+// directories may be writable by others, so it never blocks and reads only
+// regular files.
 func readCapped(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+	b, err := safefile.ReadFile(path, maxStateFile)
+	if errors.Is(err, safefile.ErrTooLarge) {
+		return nil, fmt.Errorf("%w: %w", err, ErrParse)
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxStateFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxStateFile {
-		return nil, errTooLarge
-	}
-	return b, nil
+	return b, err
 }
 
 // readParsed reads a capped file and parses it.

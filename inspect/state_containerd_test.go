@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubectl-netstat/kubectl-netstat/internal/safefile"
 )
 
 func readStateTestdata(t testing.TB, name string) string {
@@ -107,8 +109,8 @@ func TestReadCapped(t *testing.T) {
 	if err := os.Truncate(big, 50<<20); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := readParsed(big, parseOCIConfig); !errors.Is(err, errTooLarge) {
-		t.Errorf("50 MB file: err = %v, want errTooLarge", err)
+	if _, err := readParsed(big, parseOCIConfig); !errors.Is(err, safefile.ErrTooLarge) {
+		t.Errorf("50 MB file: err = %v, want safefile.ErrTooLarge", err)
 	}
 	if _, err := readParsed(filepath.Join(dir, "missing"), parseOCIConfig); !os.IsNotExist(err) {
 		t.Errorf("missing file: err = %v, want not-exist", err)
