@@ -94,9 +94,8 @@ func (fs FS) Discover(opt DiscoverOptions) (*Inventory, error) {
 		return nil, err
 	}
 	inv := &Inventory{Procs: t, byIno: map[uint64]*Netns{}, byID: map[string]*Container{}, extras: map[*Container]*containerExtra{}}
-	if t.Gone > 0 {
-		inv.Warnings = append(inv.Warnings, fmt.Sprintf("%d processes exited during the scan and were skipped", t.Gone))
-	}
+	// Processes that exited during the scan are counted in t.Gone; the
+	// caller reports them with namespaces that vanished before it read them.
 	if len(t.Unreadable) > 0 {
 		inv.Warnings = append(inv.Warnings, fmt.Sprintf("%d processes only partly readable (permission denied), e.g. pid %d: their namespaces or containers may be missing",
 			len(t.Unreadable), t.Unreadable[0]))
@@ -193,7 +192,7 @@ func (fs FS) Discover(opt DiscoverOptions) (*Inventory, error) {
 		name := fs.HostRel(m.MountPoint)
 		if m.Inode == 0 {
 			if !visible[name] && !visible[hostRunPath(name)] {
-				inv.Warnings = append(inv.Warnings, fmt.Sprintf("%s: not a mounted network namespace (dangling bind mount?)", name))
+				inv.Warnings = append(inv.Warnings, name+danglingSuffix)
 			}
 			continue
 		}
@@ -230,6 +229,16 @@ func (fs FS) Discover(opt DiscoverOptions) (*Inventory, error) {
 	})
 	sort.Slice(inv.Containers, func(i, j int) bool { return inv.Containers[i].ID < inv.Containers[j].ID })
 	return inv, nil
+}
+
+// danglingSuffix ends the warning about a netns directory entry that is no
+// longer a namespace; DanglingPath recognises it.
+const danglingSuffix = ": not a mounted network namespace (dangling bind mount?)"
+
+// DanglingPath returns the path a discovery warning is about when it reports a
+// dangling netns entry, so callers can tell whether it concerns what was asked for.
+func DanglingPath(warning string) (string, bool) {
+	return strings.CutSuffix(warning, danglingSuffix)
 }
 
 // Comm is the process's comm (short name).

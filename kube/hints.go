@@ -5,6 +5,38 @@ import (
 	"strings"
 )
 
+// habit is one kubectl short flag that means something else to netstat.
+type habit struct {
+	letter byte
+	// takesWord: kubectl's flag takes a value, so the word after it is the
+	// value the user meant (netstat's letter takes none, or another kind).
+	takesWord bool
+	// fits reports whether next (the word after the letter, "" when none) is
+	// a value of the kubectl flag rather than of netstat's.
+	fits func(next string) bool
+	// hint is the sentence; %s is replaced by next.
+	hint string
+}
+
+// habits is the one table of kubectl habits typed into netstat letters.
+// Every hint the command prints comes from here.
+var habits = []habit{
+	{'n', true, func(s string) bool { return !strings.Contains(s, "/") }, // kind/… is a target
+		"-n is netstat's --numeric; for a namespace use --namespace %s"},
+	{'c', true, func(s string) bool { return !isSeconds(s) },
+		"-c is netstat's --continuous; for a container use --container %s"},
+	{'l', true, isSelector,
+		"-l is netstat's --listening; for a label selector use --selector %s"},
+	{'A', false, func(s string) bool { return s == "" || !isFamily(s) },
+		"-A is netstat's --protocol=FAMILY; for every namespace use --all-namespaces"},
+	{'o', true, isKubectlOutput,
+		"-o is netstat's --timers (or -o text|wide|json|ndjson); %s is not an output format here: use --output json"},
+	{'s', true, isServer,
+		"-s is netstat's --statistics; for the API server use --server %s"},
+	{'v', true, isSeconds,
+		"-v is netstat's --verbose and takes no level; drop the %s"},
+}
+
 // HabitHint explains a kubectl habit typed into netstat's letters. args is
 // the command line as typed; bad is the word that failed (a pod that was not
 // found, an address family netstat rejected), or "" to look at the whole line.
@@ -23,32 +55,34 @@ func HabitHint(args []string, bad string) string {
 		if hasNext {
 			next = args[i+1]
 		}
-		if bad != "" && next != bad {
-			continue
-		}
-		if bad == "" && hasNext && strings.HasPrefix(next, "-") {
+		if hasNext && strings.HasPrefix(next, "-") {
 			hasNext, next = false, ""
 		}
-		switch letter {
-		case 'n':
-			if hasNext {
-				return "-n is netstat's --numeric; for a namespace use --namespace " + next
+		for _, h := range habits {
+			if h.letter != letter {
+				continue
 			}
-		case 'c':
-			if hasNext && !isSeconds(next) {
-				return "-c is netstat's --continuous; for a container use --container " + next
+			if h.takesWord && (!hasNext || bad != "" && next != bad) {
+				continue
 			}
-		case 'A':
-			if !hasNext || !isFamily(next) {
-				return "-A is netstat's --protocol=FAMILY; for every namespace use --all-namespaces"
+			// A letter without a word explains any bad word after it (-A web).
+			if !h.takesWord && bad != "" && hasNext && next != bad {
+				continue
 			}
-		case 'l':
-			if hasNext && strings.ContainsAny(next, "=!") {
-				return "-l is netstat's --listening; for a label selector use --selector " + next
+			if h.fits(next) {
+				return strings.ReplaceAll(h.hint, "%s", next)
 			}
 		}
 	}
 	return ""
+}
+
+// Hinted appends HabitHint(args, bad) to msg as "; hint: …" when there is one.
+func Hinted(msg string, args []string, bad string) string {
+	if h := HabitHint(args, bad); h != "" && !strings.Contains(msg, "hint: ") {
+		return msg + "; hint: " + h
+	}
+	return msg
 }
 
 func isSeconds(s string) bool {
@@ -56,11 +90,33 @@ func isSeconds(s string) bool {
 	return err == nil
 }
 
+// isSelector reports whether s looks like a label selector (app=web,
+// tier!=db, env in (a,b)), not a pod name.
+func isSelector(s string) bool {
+	return strings.ContainsAny(s, "=!") || strings.Contains(s, " in (") || strings.Contains(s, " notin (")
+}
+
+// isKubectlOutput reports whether s is one of kubectl's -o formats this
+// command does not have.
+func isKubectlOutput(s string) bool {
+	name, _, _ := strings.Cut(s, "=")
+	switch name {
+	case "yaml", "name", "jsonpath", "jsonpath-file", "go-template", "go-template-file", "custom-columns", "custom-columns-file":
+		return true
+	}
+	return false
+}
+
+// isServer reports whether s looks like an API server address.
+func isServer(s string) bool {
+	return strings.Contains(s, "://") || strings.HasPrefix(s, "localhost:") || strings.Count(s, ":") == 1 && isSeconds(s[strings.IndexByte(s, ':')+1:])
+}
+
 // isFamily reports whether s is a list of address families netstat's -A takes.
 func isFamily(s string) bool {
 	for f := range strings.SplitSeq(s, ",") {
 		switch f {
-		case "inet", "inet6", "unix", "ipx", "ax25", "netrom", "ddp", "bluetooth", "x25", "rose", "ash", "econet", "appletalk":
+		case "inet", "inet6", "unix", "ip", "ip6", "tcpip", "ipx", "ax25", "netrom", "ddp", "bluetooth", "x25", "rose", "ash", "econet", "appletalk":
 		default:
 			return false
 		}
@@ -70,8 +126,5 @@ func isFamily(s string) bool {
 
 // withHint appends HabitHint(o.RawArgs, bad) to msg when there is one.
 func (o *Options) withHint(msg, bad string) string {
-	if h := HabitHint(o.RawArgs, bad); h != "" {
-		return msg + " (hint: " + h + ")"
-	}
-	return msg
+	return Hinted(msg, o.RawArgs, bad)
 }

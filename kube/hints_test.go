@@ -28,6 +28,16 @@ func TestHabitHint(t *testing.T) {
 		{"after double dash", []string{"--", "-n", "x"}, "x", ""},
 		{"long flag", []string{"--namespace", "x"}, "x", ""},
 		{"no args", nil, "web", ""},
+		{"namespace before a target kind", []string{"-tulpn", "pod/nope"}, "pod/nope", ""},
+		{"selector set", []string{"-l", "env in (a,b)"}, "env in (a,b)", "--selector env in (a,b)"},
+		{"selector not equal", []string{"-tl", "tier!=db"}, "tier!=db", "--selector tier!=db"},
+		{"output yaml", []string{"-o", "yaml"}, "yaml", "use --output json"},
+		{"output jsonpath", []string{"-o", "jsonpath={.x}"}, "jsonpath={.x}", "use --output json"},
+		{"timers before pod", []string{"-o", "web"}, "web", ""},
+		{"server url", []string{"-s", "https://203.0.113.7:6443"}, "https://203.0.113.7:6443", "--server https://203.0.113.7:6443"},
+		{"statistics before pod", []string{"-s", "web"}, "web", ""},
+		{"verbosity level", []string{"-v", "4"}, "4", "takes no level"},
+		{"verbose before pod", []string{"-v", "web"}, "web", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := HabitHint(tc.args, tc.bad)

@@ -2,6 +2,7 @@ package output
 
 import (
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,9 +54,7 @@ func WriteNamespaces(w io.Writer, rows []NamespaceRow) error {
 		runtime, pod := "-", "-"
 		if o := ns.Owner; o != nil {
 			runtime = o.Runtime.String()
-			if o.Pod != nil && o.Pod.Name != "" {
-				pod = o.Pod.Namespace + "/" + o.Pod.Name
-			}
+			pod = PodText(o.Pod)
 		}
 		var names []string
 		for _, c := range ns.Containers {
@@ -71,6 +70,7 @@ func WriteNamespaces(w io.Writer, rows []NamespaceRow) error {
 				runtime = c.Runtime.String()
 			}
 		}
+		slices.Sort(names) // as the "# netns" lines list them; container IDs are random
 		sockets := "?"
 		if r.Sockets >= 0 {
 			sockets = strconv.Itoa(r.Sockets)
@@ -105,10 +105,7 @@ func WriteContainers(w io.Writer, cs []*inspect.Container) error {
 	header := []string{"RUNTIME", "ID", "NAME", "IMAGE", "POD", "PIDS", "NETNS"}
 	cells := make([][]string, 0, len(cs))
 	for _, c := range cs {
-		pod := "-"
-		if c.Pod != nil && c.Pod.Name != "" {
-			pod = c.Pod.Namespace + "/" + c.Pod.Name
-		}
+		pod := PodText(c.Pod)
 		name := c.Name
 		if c.Sandbox && name == "" {
 			name = "(sandbox)"

@@ -74,7 +74,7 @@ func WriteWide(w io.Writer, rows []WideRow, f Flags, n Names) error {
 		if c := r.Container; c != nil {
 			runtime = c.Runtime.String()
 			if c.Pod != nil {
-				ns, pod = c.Pod.Namespace, c.Pod.Name
+				ns, pod = dash(c.Pod.Namespace), dash(c.Pod.Name)
 			}
 			ctr = c.Name
 			if ctr == "" {
@@ -108,6 +108,16 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// PodText is a pod as NAMESPACE/NAME for tables and "# netns" lines, with
+// "-" for each part not known (a pod seen only by its cgroup has neither),
+// and "-" alone for no pod.
+func PodText(p *inspect.Pod) string {
+	if p == nil || p.Namespace == "" && p.Name == "" {
+		return "-"
+	}
+	return dash(p.Namespace) + "/" + dash(p.Name)
 }
 
 // shortID is the 12-character container id prefix kubectl and docker show.

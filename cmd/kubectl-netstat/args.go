@@ -20,8 +20,6 @@ type preArgs struct {
 	args []string
 	// families in command-line order (inet, inet6, unix, …), as netstat builds its AF list.
 	families []string
-	// hints for kubectl habits typed into netstat letters, keyed by letter.
-	hints []string
 }
 
 // preprocess rewrites netstat spellings pflag cannot express:
@@ -29,7 +27,8 @@ type preArgs struct {
 //   - `-c N` / `-cN` → --continuous=N (plain -c keeps its default of 1 s);
 //   - the ordered address-family list from -4 -6 -x -A/--protocol and --inet/--inet6/--unix.
 //
-// It also records where a kubectl user probably meant a long flag (-n NS, -c NAME, -A).
+// Hints for kubectl habits typed into these letters come from kube.HabitHint,
+// which reads the raw command line when something fails.
 func preprocess(in []string) preArgs {
 	var p preArgs
 	for i := 0; i < len(in); i++ {
@@ -92,12 +91,6 @@ func preprocess(in []string) preArgs {
 					continue
 				}
 				p.families = append(p.families, splitFamilies(val)...)
-				for _, f := range splitFamilies(val) {
-					if !knownFamily(f) {
-						p.hints = append(p.hints, "-A is netstat's address family; for every Kubernetes namespace use --all-namespaces")
-						break
-					}
-				}
 				extra = append(extra, "--protocol="+val)
 				j = len(letters)
 			case 'o':
@@ -119,19 +112,11 @@ func preprocess(in []string) preArgs {
 						i++
 						extra = append(extra, "--continuous="+n)
 					} else {
-						if !strings.HasPrefix(in[i+1], "-") {
-							p.hints = append(p.hints, "-c is netstat's continuous mode; to choose a container use --container "+in[i+1])
-						}
 						kept.WriteByte(c)
 					}
 				} else {
 					kept.WriteByte(c)
 				}
-			case 'n':
-				if rest == "" && i+1 < len(in) && !strings.HasPrefix(in[i+1], "-") && !strings.Contains(in[i+1], "/") {
-					p.hints = append(p.hints, "-n is netstat's --numeric; for a Kubernetes namespace use --namespace "+in[i+1])
-				}
-				kept.WriteByte(c)
 			case '4':
 				p.families = append(p.families, "inet")
 				kept.WriteByte(c)

@@ -56,17 +56,6 @@ func TestPreprocess(t *testing.T) {
 	}
 }
 
-func TestPreprocessHints(t *testing.T) {
-	for _, in := range [][]string{{"-n", "kube-system", "web"}, {"-c", "nginx", "web"}, {"-A", "web"}} {
-		if p := preprocess(in); len(p.hints) == 0 {
-			t.Errorf("%v: no hint for a kubectl habit", in)
-		}
-	}
-	if p := preprocess([]string{"-tulpn"}); len(p.hints) != 0 {
-		t.Errorf("-tulpn gave hints %v", p.hints)
-	}
-}
-
 // completeArgs runs the pre-pass, flag parsing and Complete without running.
 func completeArgs(t *testing.T, args ...string) *netstatOptions {
 	t.Helper()

@@ -127,7 +127,9 @@ func (o *auditOptions) scanInventory() ([]audit.Listener, *inspect.Inventory, er
 	if err != nil {
 		return nil, nil, err
 	}
-	printWarnings(o.ErrOut, inv.Warnings, o.root.verbose)
+	notes := newNotes(o.ErrOut, o.root.verbose, true, nil)
+	notes.discovery(inv)
+	defer notes.done()
 	var protos []inspect.Proto
 	if !o.udpOnly || o.tcpOnly {
 		protos = append(protos, inspect.ProtoTCP, inspect.ProtoTCP6)
@@ -143,7 +145,7 @@ func (o *auditOptions) scanInventory() ([]audit.Listener, *inspect.Inventory, er
 	for _, ns := range inv.Netns {
 		h, err := openNetns(inv, ns)
 		if err != nil {
-			fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: netns %d: %v\n", ns.Inode, err)
+			notes.openFailed(ns, err, false)
 			continue
 		}
 		r := o.root.fs.NewNetReader(h)

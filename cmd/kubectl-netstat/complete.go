@@ -1,11 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/kube"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
 )
 
@@ -51,7 +53,7 @@ func (o *netstatOptions) complete(cmd *cobra.Command, args []string) error {
 	}
 	for _, f := range o.families {
 		if !knownFamily(f) && !contains([]string{"ddp", "ec"}, f) {
-			return usagef("unknown address family `%s'; use inet, inet6 or unix (for every Kubernetes namespace use --all-namespaces)", f)
+			return usagef("%s", kube.Hinted(fmt.Sprintf("unknown address family `%s'; use inet, inet6 or unix", f), o.ko.RawArgs, ""))
 		}
 	}
 	// -c 5 is also spelled "-c" followed by a number in a later position; the pre-pass
@@ -177,6 +179,9 @@ func (o *netstatOptions) validate() error {
 			}
 		}
 	}
+	if err := o.contradictions(); err != nil {
+		return err
+	}
 	if o.ko.Container != "" && len(o.targets) == 0 && o.ko.Selector == "" && !o.ko.AllNamespaces && o.ko.Node == "" {
 		return usagef("--container needs a pod target: kubectl-netstat POD --container %s", o.ko.Container)
 	}
@@ -184,6 +189,25 @@ func (o *netstatOptions) validate() error {
 		if strings.HasPrefix(t, "-") {
 			return usagef("unexpected argument %q", t)
 		}
+	}
+	return nil
+}
+
+// contradictions rejects flags and targets that ask for two different things,
+// rather than silently obeying one of them.
+func (o *netstatOptions) contradictions() error {
+	if o.allContainers {
+		switch {
+		case len(o.targets) > 0:
+			return usagef("--all-containers shows every namespace on this host, %s names one: give one or the other", strings.Join(o.targets, " "))
+		case o.ko.Selector != "" || o.ko.AllNamespaces || o.ko.Node != "":
+			return usagef("--all-containers shows this host's namespaces, --selector/--all-namespaces/--node choose pods through the API: give one or the other")
+		case o.ko.Container != "":
+			return usagef("--all-containers shows every container; to narrow to one, use container/%s (or POD --container %s)", o.ko.Container, o.ko.Container)
+		}
+	}
+	if o.ko.Container != "" && o.mode != modeSockets && o.mode != modeHelp && o.mode != modeVersion {
+		return usagef("--container narrows socket rows to one container; -r, -i and -s show the whole network namespace: drop --container")
 	}
 	return nil
 }

@@ -62,15 +62,10 @@ func (o *netstatOptions) resolvePods(ctx context.Context, targets []string) (ref
 	return refs, true, nil
 }
 
-// kubeError adds the kubectl-habit hint and picks the exit code.
+// kubeError picks the exit code (kube adds the kubectl-habit hint itself
+// where a name was not found).
 func (o *netstatOptions) kubeError(err error) error {
 	msg := err.Error()
-	if errors.Is(err, kube.ErrNotFound) {
-		for _, h := range o.pre.hints {
-			msg += "; hint: " + h
-			break
-		}
-	}
 	if errors.Is(err, kube.ErrUsage) {
 		return &usageError{msg: msg}
 	}

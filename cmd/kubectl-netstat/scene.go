@@ -85,9 +85,11 @@ func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
 	if sc.lazyOwners {
 		sc.procs.ProbeFdDirs()
 	}
+	notes := newNotes(o.ErrOut, o.verbose, o.allContainers, o.targets)
 	if o.allContainers || len(o.targets) > 0 {
-		printWarnings(o.ErrOut, inv.Warnings, o.verbose)
+		notes.discovery(inv)
 	}
+	defer notes.done()
 	var selected []*inspect.Netns
 	switch {
 	case o.allContainers:
@@ -124,8 +126,8 @@ func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
 	for _, ns := range selected {
 		h, err := openNetns(inv, ns)
 		if err != nil {
-			// A namespace that vanished mid-run (process exited, mount removed): warn and go on.
-			fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: netns %d: %v\n", ns.Inode, err)
+			// A namespace that vanished mid-run (process exited, mount removed): note it and go on.
+			notes.openFailed(ns, err, !o.allContainers)
 			continue
 		}
 		sc.views = append(sc.views, &nsView{h: h, netns: ns})
@@ -277,15 +279,9 @@ func findContainer(nss []*inspect.Netns, name string) (*inspect.Container, error
 }
 
 // targetError turns a resolution failure into the one-line error, with the
-// kubectl-habit hint when the pre-pass saw one.
+// kubectl-habit hint when the command line shows one.
 func (o *netstatOptions) targetError(t string, err error) error {
-	msg := err.Error()
-	for _, h := range o.pre.hints {
-		if strings.HasSuffix(h, " "+t) || strings.Contains(h, "-A ") {
-			msg += "; hint: " + h
-			break
-		}
-	}
+	msg := kube.Hinted(trimSentinel(err), o.ko.RawArgs, t)
 	if errors.Is(err, inspect.ErrAmbiguous) {
 		return &usageError{msg: msg}
 	}
@@ -293,6 +289,16 @@ func (o *netstatOptions) targetError(t string, err error) error {
 		return &exitError{code: exitProblem, msg: msg}
 	}
 	return errors.New(msg)
+}
+
+// trimSentinel is err's text without a trailing ": not found": the sentinel
+// picks the exit code, and the message before it already says what is missing.
+func trimSentinel(err error) string {
+	msg := err.Error()
+	if errors.Is(err, inspect.ErrNotFound) {
+		msg = strings.TrimSuffix(msg, ": "+inspect.ErrNotFound.Error())
+	}
+	return msg
 }
 
 // netnsLine is the "# netns …" line that precedes each namespace's block.
@@ -304,9 +310,12 @@ func netnsLine(ns *inspect.Netns) string {
 	fmt.Fprintf(&b, "# netns %d %s", ns.Inode, ns.Kind)
 	if o := ns.Owner; o != nil {
 		if o.Pod != nil {
-			fmt.Fprintf(&b, " %s/%s", o.Pod.Namespace, o.Pod.Name)
+			fmt.Fprintf(&b, " %s", output.PodText(o.Pod))
 		} else if o.Name != "" {
 			fmt.Fprintf(&b, " %s", o.Name)
+		} else if o.ID != "" {
+			// Found by cgroup without its state (e.g. --host-root elsewhere): the ID is what is known.
+			fmt.Fprintf(&b, " %.12s", o.ID)
 		}
 		fmt.Fprintf(&b, " (%s)", o.Runtime)
 	}
@@ -324,10 +333,4 @@ func netnsLine(ns *inspect.Netns) string {
 		fmt.Fprintf(&b, " names: %s", strings.Join(ns.Names, ", "))
 	}
 	return b.String()
-}
-
-// isRoutineWarning tells apart notes about processes whose namespaces root
-// cannot read (common in sandboxes) from warnings about bad input.
-func isRoutineWarning(s string) bool {
-	return strings.Contains(s, "only partly readable") || strings.Contains(s, "exited during the scan")
 }

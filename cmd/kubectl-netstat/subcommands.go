@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
@@ -38,7 +36,9 @@ func (o *listOptions) complete(sockets bool) error {
 		return err
 	}
 	o.inv = inv
-	printWarnings(o.ErrOut, inv.Warnings, o.root.verbose)
+	n := newNotes(o.ErrOut, o.root.verbose, true, nil)
+	n.discovery(inv)
+	n.done()
 	return nil
 }
 
@@ -49,7 +49,7 @@ func newCmdNamespaces(root *netstatOptions) *cobra.Command {
 		Aliases: []string{"netns", "ns"},
 		Short:   "List every network namespace on this host with its owner, processes and socket count",
 		Example: "  kubectl-netstat namespaces\n  kubectl-netstat namespaces --output json",
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.complete(false); err != nil {
 				return err
@@ -78,7 +78,7 @@ func newCmdContainers(root *netstatOptions) *cobra.Command {
 		Aliases: []string{"ctr"},
 		Short:   "List the containers found on this host (no runtime daemon needed)",
 		Example: "  kubectl-netstat containers\n  kubectl-netstat containers --output json",
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.complete(false); err != nil {
 				return err
@@ -94,6 +94,14 @@ func newCmdContainers(root *netstatOptions) *cobra.Command {
 			return output.WriteContainers(o.Out, o.inv.Containers)
 		},
 	}
+}
+
+// noArgs is cobra.NoArgs as a usage error (exit 2), naming the way to read one namespace.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("%s lists the whole host and takes no target (got %q); to read one namespace: kubectl-netstat %s -tulpn", cmd.Name(), args[0], args[0])
+	}
+	return nil
 }
 
 // countSockets counts a namespace's sockets of every table, -1 when it cannot be entered.
@@ -126,14 +134,4 @@ func writeRecords[T any](w interface{ Write([]byte) (int, error) }, f output.For
 		}
 	}
 	return nil
-}
-
-// printWarnings prints discovery warnings; partial-permission notes only with -v.
-func printWarnings(w interface{ Write([]byte) (int, error) }, warnings []string, verbose bool) {
-	for _, s := range warnings {
-		if !verbose && isRoutineWarning(s) {
-			continue
-		}
-		fmt.Fprintf(w, "kubectl-netstat: warning: %s\n", s)
-	}
 }
