@@ -11,9 +11,11 @@ build:
 	$(GO) build -o $(BIN) ./cmd/kubectl-netstat
 
 # The e2e package (./e2e) needs root and /usr/bin/netstat; without them its
-# root tests skip and say why.
+# root tests skip and say why. hack/testsum prints what go test prints, then
+# one line listing the skipped tests and their reasons; it keeps go test's
+# exit status.
 test:
-	$(GO) test -race -count=1 ./...
+	$(GO) run ./hack/testsum -race -count=1 ./...
 
 # ./... skips testdata/, so the test helper program is named explicitly.
 vet:
