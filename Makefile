@@ -3,7 +3,7 @@ GO        ?= go
 BIN       ?= bin/kubectl-netstat
 FUZZTIME  ?= 5s
 
-.PHONY: all build test vet fuzz-smoke demo demo-down bench bench-fleet
+.PHONY: all build test vet fuzz-smoke demo demo-down readme-examples readme-examples-update bench bench-fleet
 
 all: build
 
@@ -34,13 +34,24 @@ fuzz-smoke:
 
 DEMO_ROOT ?= /tmp/kubectl-netstat-demo
 
-# The README's first command: build, start the demo scene (needs root), show it.
+# The README's first command (as root): build, start the demo scene, show
+# every namespace, then print the commands to try next.
 demo: build
 	hack/demo.sh up $(DEMO_ROOT)
 	$(BIN) --all-containers -tulpn --host-root $(DEMO_ROOT)
+	@hack/demo.sh try $(DEMO_ROOT)
 
 demo-down:
 	hack/demo.sh down $(DEMO_ROOT)
+
+# Runs every README example marked <!-- readme-example --> against the demo
+# scene (in private namespaces) and fails when the README differs from the
+# real output; -update rewrites those blocks. Root.
+readme-examples:
+	hack/readme-examples.sh
+
+readme-examples-update:
+	hack/readme-examples.sh --update
 
 # The fleet benchmark of README "Performance" (root; loopback only; cleans up).
 bench-fleet:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hack/demo.sh up|down|status [HOST_ROOT]
+# hack/demo.sh up|down|try|status [HOST_ROOT]
 #
 # Builds a container-shaped scene on a machine with no container runtime, so
 # `kubectl-netstat --all-containers` has something to show:
@@ -132,11 +132,23 @@ up() {
 	record netns "$bare"
 	bind "/run/netns/$bare" /run/netns/demo-bare
 
-	echo "demo is up in $ROOT. Try:"
-	echo "  kubectl-netstat --all-containers -tulpn --host-root $ROOT"
-	echo "  kubectl-netstat -tlnp --host-root $ROOT web"
-	echo "  kubectl-netstat -tlnp --host-root $ROOT container/redis"
-	echo "Remove it with: $0 down $ROOT"
+	echo "demo: up in $ROOT (pod demo/web, Docker container redis, namespace demo-bare)"
+}
+
+# try prints the commands to run next; each is an example in the README
+# (hack/readme-examples.sh checks that).
+try() {
+	cat <<-EOF
+	Try next (as root, with bin/ on PATH: export PATH="\$PWD/bin:\$PATH"):
+	  kubectl-netstat --all-containers -tulpn --host-root $ROOT
+	  kubectl-netstat -tlnp --host-root $ROOT web
+	  kubectl-netstat namespaces --host-root $ROOT
+	  kubectl-netstat containers --host-root $ROOT
+	  kubectl-netstat container/redis -tlnp -o json --host-root $ROOT
+	  kubectl-netstat audit --host-root $ROOT
+	--host-root points at the demo's runtime state; on a real node leave it out.
+	Remove the demo with: make demo-down
+	EOF
 }
 
 down() {
@@ -166,6 +178,7 @@ down() {
 case $cmd in
 up) up ;;
 down) down ;;
+try) try ;;
 status) if [ -s "$STATE" ]; then cat "$STATE"; else echo "demo: not up in $ROOT"; fi ;;
-*) echo "usage: $0 up|down|status [HOST_ROOT]" >&2; exit 2 ;;
+*) echo "usage: $0 up|down|try|status [HOST_ROOT]" >&2; exit 2 ;;
 esac
