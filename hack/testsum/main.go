@@ -94,6 +94,8 @@ func filter(in io.Reader, w io.Writer) []skip {
 				}
 			}
 			delete(buf, k)
+		case e.Action == "skip" && e.Test == "":
+			// A package without test files: go test's "?" line says so.
 		case e.Action == "skip":
 			k := key{e.Package, e.Test}
 			skips = append(skips, skip{e.Package, e.Test, reason(buf[k])})

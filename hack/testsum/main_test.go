@@ -29,6 +29,7 @@ func TestPass(t *testing.T) { t.Log("quiet") }
 func TestSkip(t *testing.T) { t.Skip("needs a real thing") }
 func TestSkipToo(t *testing.T) { t.Skip("needs a real thing") }
 `)
+	write("c/c.go", "package c\n") // no test files: not a skipped test
 	write("b/b_test.go", `package b
 import "testing"
 func TestFail(t *testing.T) { t.Error("broken here") }
