@@ -3,6 +3,8 @@ package inspect
 import (
 	"fmt"
 
+	"github.com/kubectl-netstat/kubectl-netstat/internal/safefile"
+
 	"golang.org/x/sys/unix"
 	"path/filepath"
 	"sort"
@@ -31,6 +33,8 @@ type Inventory struct {
 	byIno  map[uint64]*Netns
 	byID   map[string]*Container
 	extras map[*Container]*containerExtra
+	// hostIno is the host netns inode (0 when unknown).
+	hostIno uint64
 }
 
 // containerExtra holds per-container facts the model has no field for.
@@ -127,6 +131,7 @@ func (fs FS) Discover(opt DiscoverOptions) (*Inventory, error) {
 		}
 		return ns
 	}
+	inv.hostIno = hostIno
 	if hostIno != 0 {
 		inv.Host = get(hostIno)
 		inv.Host.Kind = NetnsHost
@@ -156,17 +161,20 @@ func (fs FS) Discover(opt DiscoverOptions) (*Inventory, error) {
 		c := inv.byID[m.ID]
 		if c == nil {
 			c = &Container{Runtime: m.Runtime, ID: m.ID, Confidence: ConfidenceCgroupOnly}
-			if m.PodUID != "" {
+			switch {
+			case m.PodUID != "":
 				c.Pod = &Pod{UID: m.PodUID}
+			case m.PodmanPod != "":
+				c.Pod = &Pod{UID: m.PodmanPod}
+			}
+			if m.Runtime == RuntimeNspawn {
+				c.Name = m.ID // the machine name (-M)
 			}
 			inv.addContainer(c)
 			mm := m
 			inv.extras[c].match = &mm
 		}
-		c.PIDs = append(c.PIDs, e.Proc.PID)
-		if c.NetnsInode == 0 {
-			c.NetnsInode = e.NetnsIno
-		}
+		inv.attach(c, e)
 		if e.Proc.Comm == "pause" && c.Pod != nil {
 			c.Sandbox = true
 		}
@@ -241,6 +249,18 @@ func DanglingPath(warning string) (string, bool) {
 	return strings.CutSuffix(warning, danglingSuffix)
 }
 
+// attach makes e one of c's processes. The container's netns is the first
+// one seen that is not the host's: a host-netns process (a supervisor, monitor
+// or shim the cgroup rules missed) never decides it while the container has
+// a process in a namespace of its own.
+func (inv *Inventory) attach(c *Container, e *ProcEntry) {
+	c.PIDs = append(c.PIDs, e.Proc.PID)
+	if c.NetnsInode == 0 || (c.NetnsInode == inv.hostIno && e.NetnsIno != inv.hostIno && e.NetnsIno != 0) {
+		c.NetnsInode = e.NetnsIno
+	}
+	e.Proc.Container = c
+}
+
 // Comm is the process's comm (short name).
 func (e *ProcEntry) Comm() string { return e.Proc.Comm }
 
@@ -271,30 +291,76 @@ func hostRunPath(p string) string {
 // applyState merges the runtimes' on-disk state into the containers, adding
 // process-less containers only when they are still alive (a live netns or init pid).
 func (inv *Inventory) applyState(fs FS) {
+	roots := fs.StorageRoots(inv.Procs)
+	userdata := func() ([]StateRecord, []string) { return fs.UserdataState(roots) }
 	var recs []StateRecord
-	for _, load := range []func() ([]StateRecord, []string){fs.ContainerdState, fs.DockerState, fs.UserdataState, fs.CNIState} {
+	// Managers first: their names and pods win over what a bare runtime's
+	// state or a CNI cache says about the same ID.
+	for _, load := range []func() ([]StateRecord, []string){fs.ContainerdState, fs.DockerState, userdata, fs.LXCState, fs.OCIRuntimeState, fs.CNIState} {
 		r, w := load()
 		recs = append(recs, r...)
 		inv.Warnings = append(inv.Warnings, w...)
 	}
-	names, w := fs.StorageNames()
+	names, w := fs.StorageNames(roots)
+	inv.Warnings = append(inv.Warnings, w...)
+	pods, w := fs.podmanPods(roots)
 	inv.Warnings = append(inv.Warnings, w...)
 	logs := fs.LogLinks()
+	monitored := conmonIDs(fs, inv.Procs)
+
+	// Podman: pod membership and the infra container. The database names the
+	// pod; without it the members' annotation still names the infra container.
+	podman := map[string]bool{}
+	infraRef := map[string]bool{}
+	for i := range recs {
+		if r := &recs[i]; r.Runtime == RuntimePodman && !r.Enrich {
+			podman[r.ID] = true
+			if r.SandboxID != "" {
+				infraRef[r.SandboxID] = true
+			}
+		}
+	}
+	for i := range recs {
+		r := &recs[i]
+		if r.Runtime != RuntimePodman || r.Enrich {
+			continue
+		}
+		if p, ok := pods[r.ID]; ok {
+			r.Pod = &Pod{Name: p.PodName, UID: p.PodID}
+			if p.Infra {
+				r.Sandbox, r.SandboxID = true, r.ID
+			}
+		}
+		if infraRef[r.ID] {
+			r.Sandbox, r.SandboxID = true, r.ID
+		}
+	}
 
 	for i := range recs {
 		r := &recs[i]
 		if sc, ok := names[r.ID]; ok {
 			applyStorageName(r, sc)
 		}
+		// Podman writes CNI results too (K8S_POD_NAME = the container's name):
+		// they are not Kubernetes pod sandboxes.
+		if r.CNI && podman[r.ID] {
+			continue
+		}
 		ino := inv.netnsOfPath(fs, r.NetnsPath)
 		c := inv.byID[r.ID]
+		init := inv.liveInit(r, monitored)
 		if c == nil {
-			alive := ino != 0 || (r.InitPID > 0 && inv.Procs.Entry(r.InitPID) != nil)
-			if !alive || r.Runtime == RuntimeUnknown && !r.Sandbox {
+			alive := ino != 0 || init != nil
+			if !alive || r.Enrich || r.Runtime == RuntimeUnknown && !r.Sandbox {
 				continue
 			}
 			c = &Container{Runtime: r.Runtime, ID: r.ID}
 			inv.addContainer(c)
+		}
+		// A container with no cgroup of its own (rootless Podman on cgroup
+		// v1, bare runc/crun with a free-text ID): its init and descendants.
+		if init != nil && init.Proc.Container == nil {
+			inv.attachTree(c, init)
 		}
 		if c.Runtime == RuntimeUnknown {
 			c.Runtime = r.Runtime
@@ -366,6 +432,69 @@ func (inv *Inventory) applyState(fs FS) {
 			c.HostNetwork = true
 		}
 	}
+}
+
+// liveInit returns the record's init process when it is alive and really the
+// one the state means: its start time matches where the state records one,
+// else a live conmon monitors that container, else its cgroup named it.
+// A stale pidfile whose pid was reused never pulls a stranger in.
+func (inv *Inventory) liveInit(r *StateRecord, monitored map[string]bool) *ProcEntry {
+	if r.InitPID <= 0 {
+		return nil
+	}
+	e := inv.Procs.Entry(r.InitPID)
+	if e == nil || e.Kthread() {
+		return nil
+	}
+	switch {
+	case r.InitStart != 0:
+		if e.StartTime != r.InitStart {
+			return nil
+		}
+	case monitored[r.ID]:
+	case e.Proc.Container != nil && e.Proc.Container.ID == r.ID:
+	default:
+		return nil
+	}
+	return e
+}
+
+// attachTree attaches init and every process descended from it that has no
+// container yet.
+func (inv *Inventory) attachTree(c *Container, init *ProcEntry) {
+	children := map[int][]*ProcEntry{}
+	for _, e := range inv.Procs.Procs {
+		children[e.PPID] = append(children[e.PPID], e)
+	}
+	stack := []*ProcEntry{init}
+	for len(stack) > 0 {
+		e := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if e.Proc.Container != nil || e.Kthread() {
+			continue
+		}
+		inv.attach(c, e)
+		stack = append(stack, children[e.Proc.PID]...)
+	}
+	sort.Ints(c.PIDs)
+}
+
+// conmonIDs are the containers a running conmon monitors (Podman, CRI-O).
+func conmonIDs(fs FS, t *ProcTable) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range t.Procs {
+		if e.Proc.Comm != "conmon" {
+			continue
+		}
+		b, err := safefile.ReadFile(fs.Proc(strconv.Itoa(e.Proc.PID), "cmdline"), maxConmonCmdline)
+		if err != nil {
+			continue
+		}
+		if a := parseConmonCmdline(b); a.ID != "" {
+			out[a.ID] = true
+		}
+	}
+	return out
 }
 
 func fillPod(dst, src *Pod) {

@@ -194,9 +194,13 @@ const (
 	RuntimePodman
 	RuntimeLXC
 	RuntimeNspawn
+	// RuntimeRunc and RuntimeCrun are containers started with the OCI runtime
+	// itself (runc run / crun run), no manager above it.
+	RuntimeRunc
+	RuntimeCrun
 )
 
-var runtimeNames = [...]string{"unknown", "containerd", "cri-o", "docker", "podman", "lxc", "nspawn"}
+var runtimeNames = [...]string{"unknown", "containerd", "cri-o", "docker", "podman", "lxc", "nspawn", "runc", "crun"}
 
 // String returns the contract's runtime word.
 func (r Runtime) String() string {

@@ -129,6 +129,7 @@ func ClassifyCgroup(path string) (CgroupMatch, bool) {
 	comps := strings.Split(strings.Trim(path, "/"), "/")
 	m := CgroupMatch{OwnerUID: -1, Path: path}
 	var found []CgroupMatch
+	leafAfter := map[int]int{} // index in found → index of its component
 	for i, c := range comps {
 		if c == "" {
 			continue
@@ -156,14 +157,27 @@ func ClassifyCgroup(path string) (CgroupMatch, bool) {
 				m.OwnerUID = n
 			}
 		}
+		// Podman's cgroupfs pod dir: /libpod_parent/<podid>/libpod-<id>, conmon
+		// in /libpod_parent/<podid>/conmon. The pod ID is not a container.
+		if parent == "libpod_parent" && isHex64(c) {
+			m.PodmanPod = c
+			continue
+		}
 		if rt, flavor, id, amb, ok := containerComponent(c, parent); ok {
 			found = append(found, CgroupMatch{Runtime: rt, Flavor: flavor, ID: id, Ambiguous: amb})
+			leafAfter[len(found)-1] = i
 		}
 	}
 	if len(found) == 0 {
 		return CgroupMatch{}, false
 	}
 	in := found[len(found)-1]
+	// systemd-nspawn --keep-unit splits its unit into payload (the container)
+	// and supervisor (nspawn itself, in the host netns): the supervisor is not
+	// part of the container.
+	if j := leafAfter[len(found)-1] + 1; in.Runtime == RuntimeNspawn && j < len(comps) && comps[j] == "supervisor" {
+		return CgroupMatch{}, false
+	}
 	m.Runtime, m.Flavor, m.ID, m.Ambiguous = in.Runtime, in.Flavor, in.ID, in.Ambiguous
 	for _, o := range found[:len(found)-1] {
 		m.NestedIn = append(m.NestedIn, ContainerRef{Runtime: o.Runtime, ID: o.ID})
@@ -229,6 +243,10 @@ func containerComponent(c, parent string) (rt Runtime, flavor, id string, ambigu
 	if id, ok := scopeID(c, "libpod-"); ok {
 		return RuntimePodman, "", id, false, true
 	}
+	// The cgroupfs manager's shape has no .scope: /libpod_parent/libpod-<id>.
+	if id, ok := strings.CutPrefix(c, "libpod-"); ok && isHex64(id) {
+		return RuntimePodman, "", id, false, true
+	}
 	if id, ok := scopeID(c, "crio-"); ok {
 		return RuntimeCRIO, "", id, false, true
 	}
@@ -265,6 +283,10 @@ func containerComponent(c, parent string) (rt Runtime, flavor, id string, ambigu
 			return RuntimeLXC, "libvirt-lxc", name, false, true
 		}
 		return RuntimeNspawn, "", name, false, true
+	}
+	// machinectl start's shape: /machine.slice/systemd-nspawn@<name>.service.
+	if s, ok := strings.CutPrefix(c, "systemd-nspawn@"); ok && strings.HasSuffix(s, ".service") && len(s) > len(".service") {
+		return RuntimeNspawn, "", unescapeSystemd(strings.TrimSuffix(s, ".service")), false, true
 	}
 	if parent == "mesos" && c != "" {
 		return RuntimeUnknown, "mesos", c, false, true

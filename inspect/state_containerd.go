@@ -33,6 +33,14 @@ type StateRecord struct {
 	JoinsContainer string
 	// InitPID is the container init's pid in the runtime's pid namespace, 0 when unknown.
 	InitPID int
+	// InitStart is the init's start time (clock ticks, /proc/PID/stat field 22)
+	// when the state records it (runc, crun), 0 when unknown.
+	InitStart uint64
+	// Enrich marks a record that only fills in a container found otherwise
+	// (a cgroup, a manager's own state) and never adds one.
+	Enrich bool
+	// CNI marks a record from a CNI result cache (/var/lib/cni/results).
+	CNI bool
 	// Source is the file the record came from (host path).
 	Source string
 }

@@ -27,7 +27,9 @@ func userdataRecord(id string, c *OCIConfig) StateRecord {
 	netns, has := c.Netns()
 	r := StateRecord{Runtime: RuntimeCRIO, ID: id, NetnsPath: netns}
 	if a[annManager] == "libpod" {
+		// Pod members name the infra container in CRI-O's key.
 		r.Runtime = RuntimePodman
+		r.SandboxID = a[annCRIOSandboxID]
 		return r
 	}
 	r.Name = a[annK8sCtrName]
@@ -46,36 +48,40 @@ func userdataRecord(id string, c *OCIConfig) StateRecord {
 	return r
 }
 
-// containersStorageRoots are the run roots (bundles, pidfiles) then the graph
-// roots (persistent copies) of containers/storage, used by CRI-O and Podman.
-var containersStorageRoots = []string{"/run/containers/storage", "/var/lib/containers/storage"}
-
-// UserdataState reads overlay-containers/<id>/userdata/{config.json,pidfile} under
-// the containers/storage roots, giving CRI-O and Podman records.
-func (fs FS) UserdataState() ([]StateRecord, []string) {
+// UserdataState reads <driver>-containers/<id>/userdata/{config.json,pidfile}
+// of every storage driver in every store, giving CRI-O and Podman records.
+// config.json may sit in the graph root (Podman) or the run root (CRI-O); the
+// pidfile is in the run root.
+func (fs FS) UserdataState(roots []StorageRoot) ([]StateRecord, []string) {
 	var recs []StateRecord
 	var warns []string
 	seen := map[string]bool{}
-	for _, root := range containersStorageRoots {
-		dirs, _ := filepath.Glob(fs.Host(root, "overlay-containers", "*", "userdata"))
-		for _, dir := range dirs {
-			id := filepath.Base(filepath.Dir(dir))
-			if seen[id] {
-				continue
-			}
-			p := filepath.Join(dir, "config.json")
-			c, err := readParsed(p, parseOCIConfig)
-			if err != nil {
-				if !os.IsNotExist(err) {
-					warns = append(warns, fmt.Sprintf("%s: %v (skipped)", fs.HostRel(p), err))
+	for _, root := range roots {
+		for _, base := range []string{root.Run, root.Graph} {
+			cfgs, _ := filepath.Glob(fs.Host(base, "*-containers", "*", "userdata", "config.json"))
+			for _, p := range cfgs {
+				dir := filepath.Dir(p)
+				id := filepath.Base(filepath.Dir(dir))
+				drv := filepath.Base(filepath.Dir(filepath.Dir(dir)))
+				if seen[id] || !root.trusts(id) {
+					continue
 				}
-				continue
+				c, err := readParsed(p, parseOCIConfig)
+				if err != nil {
+					if !os.IsNotExist(err) {
+						warns = append(warns, fmt.Sprintf("%s: %v (skipped)", fs.HostRel(p), err))
+					}
+					continue
+				}
+				r := userdataRecord(id, c)
+				r.InitPID = readPidFile(fs.Host(root.Run, drv, id, "userdata", "pidfile"))
+				if r.InitPID == 0 {
+					r.InitPID = readPidFile(filepath.Join(dir, "pidfile"))
+				}
+				r.Source = fs.HostRel(p)
+				recs = append(recs, r)
+				seen[id] = true
 			}
-			r := userdataRecord(id, c)
-			r.InitPID = readPidFile(filepath.Join(dir, "pidfile"))
-			r.Source = fs.HostRel(p)
-			recs = append(recs, r)
-			seen[id] = true
 		}
 	}
 	return recs, warns

@@ -17,7 +17,9 @@ func TestUserdataRecord(t *testing.T) {
 			Image: "quay.io/example/app:1.0", Pod: &Pod{Namespace: "prod", Name: "api-6d4f", UID: "63b3ebfc-2890-11e9-8154-16bf8ef8d9dc"},
 			SandboxID: "17d8c9eacc629f9945f304d89e9708c0c619649a484a215b240628319548a09f", NetnsPath: "/var/run/netns/8b8677c8-8929-4746-8206-514069760f6e"}},
 		// Podman pod members carry CRI-O keys; io.container.manager decides.
+		// The SandboxID key names the pod's infra container.
 		{"podman pod member", readStateTestdata(t, "podman-pod-member-config.json"), StateRecord{Runtime: RuntimePodman, ID: "x",
+			SandboxID: "0a7c8532b5e0fb5064b894cc1381a62b53253dd450ad088ef0822ce37efceb04",
 			NetnsPath: "/run/netns/netns-c306bb49-44f0-2f82-21d1-2613696aa617"}},
 		{"crio sandbox", `{"annotations":{"io.container.manager":"cri-o","io.kubernetes.cri-o.ContainerType":"sandbox","io.kubernetes.container.name":"POD","io.kubernetes.pod.name":"p","io.kubernetes.pod.namespace":"n","io.kubernetes.pod.uid":"u"},"linux":{"namespaces":[{"type":"network","path":"/var/run/netns/abc"}]}}`,
 			StateRecord{Runtime: RuntimeCRIO, ID: "x", Pod: &Pod{Namespace: "n", Name: "p", UID: "u"}, Sandbox: true, SandboxID: "x", NetnsPath: "/var/run/netns/abc"}},

@@ -90,7 +90,7 @@ func (fs FS) CNIState() ([]StateRecord, []string) {
 			warns = append(warns, fmt.Sprintf("%s: %v (skipped)", fs.HostRel(p), err))
 			continue
 		}
-		r := StateRecord{ID: c.ContainerID, Sandbox: true, SandboxID: c.ContainerID, NetnsPath: c.Netns, Source: fs.HostRel(p)}
+		r := StateRecord{ID: c.ContainerID, Sandbox: true, SandboxID: c.ContainerID, NetnsPath: c.Netns, Source: fs.HostRel(p), CNI: true}
 		if n := c.Arg("K8S_POD_NAME"); n != "" {
 			r.Pod = &Pod{Namespace: c.Arg("K8S_POD_NAMESPACE"), Name: n, UID: c.Arg("K8S_POD_UID")}
 		}

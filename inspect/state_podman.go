@@ -1,10 +1,19 @@
 package inspect
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kubectl-netstat/kubectl-netstat/internal/safefile"
 )
 
 // StorageContainer is one entry of containers/storage's containers.json
@@ -47,24 +56,139 @@ func (c StorageContainer) meta() storageMetadata {
 	return m
 }
 
-// StorageNames reads containers.json and volatile-containers.json under the
-// containers/storage roots: id → entry.
-func (fs FS) StorageNames() (map[string]StorageContainer, []string) {
+// StorageRoot is one containers/storage store (CRI-O, Podman): the graph
+// root keeps config.json and containers.json, the run root the pidfiles
+// (and CRI-O's bundles). Each storage driver has its own
+// <root>/<driver>-containers/ directory.
+type StorageRoot struct {
+	Graph, Run string
+	// IDs, when not nil, limits the store to these containers: a store named
+	// only by an unprivileged user's conmon is believed for the containers
+	// that conmon monitors, never for anyone else's.
+	IDs map[string]bool
+}
+
+func (s StorageRoot) trusts(id string) bool { return s.IDs == nil || s.IDs[id] }
+
+// defaultStorageRoots is the rootful default store (also CRI-O's).
+var defaultStorageRoots = []StorageRoot{{Graph: "/var/lib/containers/storage", Run: "/run/containers/storage"}}
+
+// maxConmonCmdline bounds a conmon command line read; real ones are ~3 KiB.
+const maxConmonCmdline = 64 << 10
+
+// conmonArgs is what a Podman conmon's command line says about its container.
+type conmonArgs struct {
+	ID, Name, Bundle, PidFile string
+	Graph, Run                string
+}
+
+// parseConmonCmdline reads conmon's own flags (-c ID, -n NAME, -b BUNDLE,
+// -p PIDFILE) and Podman's --root/--runroot passed through --exit-command-arg.
+func parseConmonCmdline(b []byte) conmonArgs {
+	args := bytes.Split(bytes.TrimRight(b, "\x00"), []byte{0})
+	var a conmonArgs
+	var exit []string
+	for i := 0; i < len(args); i++ {
+		k := string(args[i])
+		next := func() string {
+			if i+1 < len(args) {
+				i++
+				return string(args[i])
+			}
+			return ""
+		}
+		switch k {
+		case "-c", "--cid":
+			a.ID = next()
+		case "-n", "--name":
+			a.Name = next()
+		case "-b", "--bundle":
+			a.Bundle = next()
+		case "-p", "--container-pidfile":
+			a.PidFile = next()
+		case "--exit-command-arg":
+			exit = append(exit, next())
+		}
+	}
+	for i := 0; i+1 < len(exit); i++ {
+		switch exit[i] {
+		case "--root":
+			a.Graph = exit[i+1]
+		case "--runroot":
+			a.Run = exit[i+1]
+		}
+	}
+	return a
+}
+
+// StorageRoots returns the default store plus every store a running conmon
+// names (a second rootful store via --root/--runroot, rootless users' stores
+// under their home and $XDG_RUNTIME_DIR).
+func (fs FS) StorageRoots(t *ProcTable) []StorageRoot {
+	roots := append([]StorageRoot(nil), defaultStorageRoots...)
+	index := map[[2]string]int{}
+	for i, r := range roots {
+		index[[2]string{r.Graph, r.Run}] = i
+	}
+	if t == nil {
+		return roots
+	}
+	for _, e := range t.Procs {
+		if e.Proc.Comm != "conmon" {
+			continue
+		}
+		dir := fs.Proc(strconv.Itoa(e.Proc.PID))
+		var st syscall.Stat_t
+		if syscall.Stat(dir, &st) != nil {
+			continue
+		}
+		b, err := safefile.ReadFile(filepath.Join(dir, "cmdline"), maxConmonCmdline)
+		if err != nil {
+			continue
+		}
+		a := parseConmonCmdline(b)
+		if a.Graph == "" || a.Run == "" || a.ID == "" {
+			continue
+		}
+		key := [2]string{filepath.Clean(a.Graph), filepath.Clean(a.Run)}
+		i, ok := index[key]
+		if !ok {
+			i = len(roots)
+			index[key] = i
+			roots = append(roots, StorageRoot{Graph: key[0], Run: key[1], IDs: map[string]bool{}})
+		}
+		switch {
+		case st.Uid == 0:
+			roots[i].IDs = nil
+		case roots[i].IDs != nil:
+			roots[i].IDs[a.ID] = true
+		}
+	}
+	return roots
+}
+
+// StorageNames reads containers.json and volatile-containers.json of every
+// storage driver under the stores' graph and run roots: id → entry.
+func (fs FS) StorageNames(roots []StorageRoot) (map[string]StorageContainer, []string) {
 	out := map[string]StorageContainer{}
 	var warns []string
-	for _, root := range containersStorageRoots {
-		for _, f := range []string{"containers.json", "volatile-containers.json"} {
-			p := fs.Host(root, "overlay-containers", f)
-			list, err := readParsed(p, parseStorageContainers)
-			if err != nil {
-				if !os.IsNotExist(err) {
-					warns = append(warns, fmt.Sprintf("%s: %v (skipped)", fs.HostRel(p), err))
-				}
-				continue
-			}
-			for _, c := range list {
-				if _, ok := out[c.ID]; !ok && c.ID != "" {
-					out[c.ID] = c
+	for _, root := range roots {
+		for _, dir := range []string{root.Graph, root.Run} {
+			for _, f := range []string{"containers.json", "volatile-containers.json"} {
+				files, _ := filepath.Glob(fs.Host(dir, "*-containers", f))
+				for _, p := range files {
+					list, err := readParsed(p, parseStorageContainers)
+					if err != nil {
+						if !os.IsNotExist(err) {
+							warns = append(warns, fmt.Sprintf("%s: %v (skipped)", fs.HostRel(p), err))
+						}
+						continue
+					}
+					for _, c := range list {
+						if _, ok := out[c.ID]; !ok && c.ID != "" && root.trusts(c.ID) {
+							out[c.ID] = c
+						}
+					}
 				}
 			}
 		}
@@ -91,4 +215,98 @@ func applyStorageName(r *StateRecord, c StorageContainer) {
 	if r.Pod == nil && r.Runtime == RuntimeCRIO && m.PodName != "" {
 		r.Pod = &Pod{Namespace: m.Namespace, Name: m.PodName, UID: m.UID}
 	}
+}
+
+// PodmanPodInfo is what Podman's database says about a container's pod.
+type PodmanPodInfo struct {
+	PodID, PodName string
+	// Infra is set for the pod's infra container.
+	Infra bool
+}
+
+// boltTimeout bounds the wait for the database lock: Podman holds it only
+// while it writes, and a scan must never hang behind it.
+const boltTimeout = time.Second
+
+// podmanPods reads Podman 4's <graph>/libpod/bolt_state.db of every store:
+// container id → pod. Podman 5's db.sql is not read (see README).
+func (fs FS) podmanPods(roots []StorageRoot) (map[string]PodmanPodInfo, []string) {
+	out := map[string]PodmanPodInfo{}
+	var warns []string
+	for _, root := range roots {
+		p := fs.Host(root.Graph, "libpod", "bolt_state.db")
+		if _, err := os.Lstat(p); err != nil {
+			continue
+		}
+		m, err := readBoltPods(p)
+		if err != nil {
+			warns = append(warns, fmt.Sprintf("%s: %v (Podman pod names not shown)", fs.HostRel(p), err))
+			continue
+		}
+		for id, info := range m {
+			if _, ok := out[id]; !ok && root.trusts(id) {
+				out[id] = info
+			}
+		}
+	}
+	return out, warns
+}
+
+// readBoltPods opens a Podman bolt database read-only (shared lock, given up
+// after boltTimeout; the file is opened non-blocking and must be regular).
+// A corrupt file written by an unprivileged user must not crash the scan:
+// bbolt panics on some corruptions, so that is recovered into an error.
+func readBoltPods(path string) (out map[string]PodmanPodInfo, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("corrupt database: %v: %w", r, ErrParse)
+		}
+	}()
+	db, err := bolt.Open(path, 0, &bolt.Options{ReadOnly: true, Timeout: boltTimeout,
+		OpenFile: func(p string, _ int, _ os.FileMode) (*os.File, error) { return safefile.Open(p) }})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	out = map[string]PodmanPodInfo{}
+	err = db.View(func(tx *bolt.Tx) error {
+		names := map[string]string{}
+		if b := tx.Bucket([]byte("allPods")); b != nil {
+			_ = b.ForEach(func(k, v []byte) error {
+				names[string(k)] = string(v)
+				return nil
+			})
+		}
+		infra := map[string]bool{}
+		if pods := tx.Bucket([]byte("pod")); pods != nil {
+			_ = pods.ForEach(func(k, v []byte) error {
+				if b := pods.Bucket(k); b != nil {
+					var st struct {
+						InfraContainerID string `json:"InfraContainerID"`
+					}
+					if json.Unmarshal(b.Get([]byte("state")), &st) == nil && st.InfraContainerID != "" {
+						infra[st.InfraContainerID] = true
+					}
+				}
+				return nil
+			})
+		}
+		ctrs := tx.Bucket([]byte("ctr"))
+		if ctrs == nil {
+			return nil
+		}
+		return ctrs.ForEach(func(k, v []byte) error {
+			b := ctrs.Bucket(k)
+			if b == nil {
+				return nil
+			}
+			pod := string(b.Get([]byte("pod-id")))
+			if pod == "" {
+				return nil
+			}
+			out[string(k)] = PodmanPodInfo{PodID: pod, PodName: names[pod], Infra: infra[string(k)]}
+			return nil
+		})
+	})
+	return out, err
 }
