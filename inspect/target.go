@@ -50,7 +50,9 @@ func (inv *Inventory) Resolve(target string) ([]*Netns, error) {
 	return nil, fmt.Errorf("target %q: unknown kind %q (use container/, pid/, netns/ or pod/): %w", target, kind, ErrNotFound)
 }
 
-// findContainers matches a name or ID prefix; a full ID or exact name wins over prefixes.
+// findContainers matches a full ID, else an exact name, else (only when no
+// name matches) a prefix of a hex ID. Free-text IDs (LXC, nspawn, runc) are
+// names, and a name prefix never matches: "web" must not select "web-2".
 func (inv *Inventory) findContainers(arg string) ([]*Container, error) {
 	if c := inv.byID[arg]; c != nil {
 		return []*Container{c}, nil
@@ -60,7 +62,7 @@ func (inv *Inventory) findContainers(arg string) ([]*Container, error) {
 		if c.Name == arg {
 			byName = append(byName, c)
 		}
-		if strings.HasPrefix(c.ID, arg) {
+		if isHex64(c.ID) && strings.HasPrefix(c.ID, arg) {
 			byPrefix = append(byPrefix, c)
 		}
 	}
@@ -83,7 +85,7 @@ func (inv *Inventory) findContainers(arg string) ([]*Container, error) {
 			return nil, fmt.Errorf("container/%s matches %s: %w", arg, describeContainers(set), ErrAmbiguous)
 		}
 	}
-	return nil, fmt.Errorf("container/%s: no container with that name or ID prefix on this host (see --all-containers): %w", arg, ErrNotFound)
+	return nil, fmt.Errorf("container/%s: no container with that name, ID or ID prefix on this host (see --all-containers): %w", arg, ErrNotFound)
 }
 
 func describeContainers(cs []*Container) string {

@@ -44,4 +44,8 @@ func TestDocker(t *testing.T) {
 	ws[1].Owner = ws[0].ID
 	ws[3].Kind, ws[3].HostNet, ws[3].SharedHost = "host", true, true
 	record(ws, verify(t, ws))
+	// A 12-hex ID prefix is enough; a name prefix is not.
+	short := want{Case: "id-prefix", PID: ws[0].PID, Target: ws[0].ID[:12]}
+	compareTable(t, short)
+	checkNoPrefixMatch(t, none)
 }

@@ -247,12 +247,12 @@ type nsRec struct {
 }
 
 type sockRec struct {
-	Proto     string   `json:"proto"`
-	LocalPort int      `json:"local_port"`
-	State     string   `json:"state"`
-	PID       *int     `json:"pid"`
+	Proto     string                 `json:"proto"`
+	LocalPort int                    `json:"local_port"`
+	State     string                 `json:"state"`
+	PID       *int                   `json:"pid"`
 	Netns     struct{ Inode uint64 } `json:"netns"`
-	Container *ctrRec  `json:"container"`
+	Container *ctrRec                `json:"container"`
 }
 
 type auditRec struct {
@@ -455,8 +455,34 @@ func record(ws []want, right int) {
 	tally.right += right
 }
 
-func TestZZSummary(t *testing.T) {
-	tally.Lock()
-	defer tally.Unlock()
-	t.Logf("real container cases: %d, right on every field: %d", tally.cases, tally.right)
+// knsExit runs the binary and returns its exit code, stdout and stderr.
+func knsExit(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
+	defer cancel()
+	c := exec.CommandContext(ctx, bin, args...)
+	var stdout, stderr bytes.Buffer
+	c.Stdout, c.Stderr = &stdout, &stderr
+	err := c.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode(), stdout.String(), stderr.String()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, stdout.String(), stderr.String()
+}
+
+// checkNoPrefixMatch: a name prefix never selects a container; it is a
+// one-line "not found" (exit 1), never another container's sockets.
+func checkNoPrefixMatch(t *testing.T, name string) {
+	t.Helper()
+	p := name[:len(name)-3]
+	code, stdout, stderr := knsExit(t, "container/"+p, "-tln")
+	// Warnings may precede it (Docker leaves unmounted netns files for a while).
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	last := lines[len(lines)-1]
+	if code != 1 || stdout != "" || !strings.HasPrefix(last, "kubectl-netstat: container/"+p+": ") {
+		t.Errorf("container/%s (a name prefix): exit %d, stdout %q, stderr %q; want exit 1, no output, one error line", p, code, stdout, stderr)
+	}
 }
