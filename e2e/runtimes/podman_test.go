@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // podman runs podman with the private containers.conf and extra global flags.
@@ -119,10 +120,22 @@ func TestPodmanRootless(t *testing.T) {
 	}
 	name := "kns-e2e-rl-" + suffix()
 	t.Cleanup(func() { _, _ = rl("rm", "-f", "-t", "0", name) })
-	if out, err := rl("run", "-d", "--name", name, "--network", "none", "localhost/"+rtEnv["KNS_RT_IMAGE"], "/bin/listen", "8097"); err != nil {
+	// slirp4netns opens /dev/net/tun as the user: mode 0600 here, opened up
+	// only while the container starts (real-runtimes.md).
+	tun, err := os.Stat("/dev/net/tun")
+	need(t, err == nil, "no /dev/net/tun: %v", err)
+	if err := os.Chmod("/dev/net/tun", 0o666); err != nil {
+		t.Fatal(err)
+	}
+	hostPort := freePort(t)
+	out, err := rl("run", "-d", "--name", name, "-p", fmt.Sprintf("127.0.0.1:%d:8097", hostPort), "localhost/"+rtEnv["KNS_RT_IMAGE"], "/bin/listen", "8097")
+	if cerr := os.Chmod("/dev/net/tun", tun.Mode().Perm()); cerr != nil {
+		t.Error(cerr)
+	}
+	if err != nil {
 		t.Fatalf("rootless podman run: %v %s", err, out)
 	}
-	out, err := rl("inspect", "-f", "{{.Id}}|{{.Name}}|{{.ImageName}}|{{.State.Pid}}", name)
+	out, err = rl("inspect", "-f", "{{.Id}}|{{.Name}}|{{.ImageName}}|{{.State.Pid}}", name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,4 +144,28 @@ func TestPodmanRootless(t *testing.T) {
 	waitListen(t, pid, 8097)
 	ws := []want{{Case: name, Runtime: "podman", ID: f[0], Name: f[1], Image: f[2], PID: pid, Port: 8097, Kind: "container", Owner: f[0], Target: name}}
 	record(ws, verify(t, ws))
+
+	// rootlessport holds the published port in the host netns (it opened it
+	// before joining the container's netns): the row belongs to the container.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var socks []*sockRec
+		knsJSON(t, &socks, "--all-containers", "-tln", "-o", "json")
+		var got *sockRec
+		for _, s := range socks {
+			if s.LocalPort == hostPort && s.State == "LISTEN" && s.Netns.Inode != netnsIno(t, pid) {
+				got = s
+			}
+		}
+		if got != nil {
+			if got.Container == nil || got.Container.ID != f[0] {
+				t.Errorf("published 127.0.0.1:%d (rootlessport) attributed to %+v, want %s", hostPort, got.Container, f[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no host listener on 127.0.0.1:%d (rootlessport)", hostPort)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
