@@ -235,10 +235,18 @@ func (fs FS) podmanPods(roots []StorageRoot) (map[string]PodmanPodInfo, []string
 	var warns []string
 	for _, root := range roots {
 		p := fs.Host(root.Graph, "libpod", "bolt_state.db")
-		if _, err := os.Lstat(p); err != nil {
+		st, err := os.Lstat(p)
+		if err != nil || !st.Mode().IsRegular() {
 			continue
 		}
-		m, err := readBoltPods(p)
+		var m map[string]PodmanPodInfo
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok && sys.Uid == 0 {
+			m, err = readBoltPods(p)
+		} else {
+			// bbolt maps the file: one its owner truncates under us would
+			// SIGBUS this process. A user's database is read from a private copy.
+			m, err = readBoltCopy(p)
+		}
 		if err != nil {
 			warns = append(warns, fmt.Sprintf("%s: %v (Podman pod names not shown)", fs.HostRel(p), err))
 			continue
@@ -250,6 +258,30 @@ func (fs FS) podmanPods(roots []StorageRoot) (map[string]PodmanPodInfo, []string
 		}
 	}
 	return out, warns
+}
+
+// maxBoltCopy caps the copy of a user's database; Podman's are a few hundred KiB.
+const maxBoltCopy = 64 << 20
+
+// readBoltCopy reads a private, root-owned copy of the database at path.
+func readBoltCopy(path string) (map[string]PodmanPodInfo, error) {
+	b, err := safefile.ReadFile(path, maxBoltCopy)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp("", "kubectl-netstat-bolt-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return readBoltPods(f.Name())
 }
 
 // readBoltPods opens a Podman bolt database read-only (shared lock, given up

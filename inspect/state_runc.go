@@ -87,9 +87,13 @@ func (fs FS) OCIRuntimeState() ([]StateRecord, []string) {
 				}
 				r.InitPID, r.InitStart = s.InitPID, s.InitStart
 				r.NetnsPath = s.NamespacePaths["NEWNET"]
-				// A Podman container run by runc keeps the default root.
-				if s.Annotations()[annManager] == "libpod" {
+				// Podman and CRI-O keep runc's default root: their containers'
+				// annotations say so, and only their own state names them.
+				switch ann := s.Annotations(); {
+				case ann[annManager] == "libpod":
 					r.Runtime, r.Enrich = RuntimePodman, true
+				case ann[annManager] != "" || ann[annK8sPodName] != "" || ann[annCRIPodName] != "":
+					r.Runtime, r.Enrich = RuntimeUnknown, true
 				}
 			}
 			recs = append(recs, r)

@@ -139,6 +139,16 @@ func TestPodmanBoltPods(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" || len(warns) != 0 {
 		t.Errorf("(-want +got)\n%s\nwarnings %v", d, warns)
 	}
+	// A user's database (not root's) is read from a private copy: same answer.
+	if os.Geteuid() == 0 {
+		if err := os.Chown(p, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		got, warns = fs.podmanPods(defaultStorageRoots)
+		if d := cmp.Diff(want, got); d != "" || len(warns) != 0 {
+			t.Errorf("user's database (-want +got)\n%s\nwarnings %v", d, warns)
+		}
+	}
 	// Garbage is a warning, never a crash or a hang.
 	if err := os.WriteFile(p, []byte("not a bolt database at all, but long enough to have a page header......"), 0o600); err != nil {
 		t.Fatal(err)
