@@ -100,6 +100,7 @@ podman_up() {
 	exec unshare -m sh -c 'mount --bind /dev/null /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; exec /usr/bin/crun "$@"' crun "$@"
 	EOF
 	chmod 0755 "$STATE/crun-hybrid"
+	[ -e /var/lib/containers ] || touch "$STATE/made-var-lib-containers"
 	export CONTAINERS_CONF="$STATE/containers.conf"
 	local sum
 	sum=$(cat "$CACHE/rootfs.sum")
@@ -168,6 +169,8 @@ down() {
 		fi
 	fi
 	if [ -f "$STATE/made-var-lib-docker" ] && ! docker version >/dev/null 2>&1; then
+		# dockerd leaves /run/docker/netns/default (the host's netns) mounted.
+		awk '$5 ~ "^/run/docker/|^/var/lib/docker/" {print $5}' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l
 		rm -rf /var/lib/docker /run/docker
 	fi
 	if command -v podman >/dev/null && [ -f "$STATE/containers.conf" ]; then
@@ -175,6 +178,11 @@ down() {
 		podman pod ps -q --filter "name=$prefix" | xargs -r podman pod rm -f >/dev/null 2>&1 || true
 		podman ps -aq --filter "name=$prefix" | xargs -r podman rm -f >/dev/null 2>&1 || true
 		podman image rm -f "localhost/$IMAGE" >/dev/null 2>&1 || true
+		if [ -f "$STATE/made-var-lib-containers" ]; then
+			# The default store was ours: the pause image and the store go too.
+			podman system reset -f >/dev/null 2>&1 || true
+			rm -rf /var/lib/containers /run/containers /run/libpod
+		fi
 		if [ -f "$STATE/alt-driver" ]; then
 			local drv
 			drv=$(cat "$STATE/alt-driver")
