@@ -199,7 +199,9 @@ func (fs FS) Discover(opt DiscoverOptions) (*Inventory, error) {
 	for _, m := range fs.NetnsDirEntries() {
 		name := fs.HostRel(m.MountPoint)
 		if m.Inode == 0 {
-			if !visible[name] && !visible[hostRunPath(name)] {
+			// Docker unmounts a removed container's netns file at once but
+			// deletes the file only in a later garbage collection: not a problem.
+			if !visible[name] && !visible[hostRunPath(name)] && filepath.Dir(hostRunPath(name)) != "/run/docker/netns" {
 				inv.Warnings = append(inv.Warnings, name+danglingSuffix)
 			}
 			continue

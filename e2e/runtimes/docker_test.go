@@ -48,4 +48,11 @@ func TestDocker(t *testing.T) {
 	short := want{Case: "id-prefix", PID: ws[0].PID, Target: ws[0].ID[:12]}
 	compareTable(t, short)
 	checkNoPrefixMatch(t, none)
+
+	// Docker unmounts a removed container's netns file at once and deletes
+	// it only later: no warning for that (other tests compare stderr too).
+	sh(t, "docker", "rm", "-f", bridge)
+	if _, _, stderr := knsExit(t, "namespaces"); strings.Contains(stderr, "/run/docker/netns/") {
+		t.Errorf("warning about Docker's own netns files after docker rm:\n%s", stderr)
+	}
 }
