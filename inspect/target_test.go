@@ -47,3 +47,25 @@ func TestFindContainersPrecedence(t *testing.T) {
 		}
 	}
 }
+
+// TestAttachHostNetnsNeverWins: a container's lowest PID in the host netns
+// (a supervisor or monitor the cgroup rules missed) does not decide its
+// netns once a process in a namespace of its own is seen; a container whose
+// processes are all in the host netns (host network) stays there.
+func TestAttachHostNetnsNeverWins(t *testing.T) {
+	inv := &Inventory{hostIno: 100}
+	proc := func(pid int, ino uint64) *ProcEntry { return &ProcEntry{Proc: &Process{PID: pid}, NetnsIno: ino} }
+	c := &Container{ID: "kns-ns1"}
+	inv.attach(c, proc(10, 100))
+	inv.attach(c, proc(11, 200))
+	inv.attach(c, proc(12, 100))
+	if c.NetnsInode != 200 {
+		t.Errorf("netns %d, want 200 (the container's own)", c.NetnsInode)
+	}
+	h := &Container{ID: "hostnet"}
+	inv.attach(h, proc(20, 100))
+	inv.attach(h, proc(21, 100))
+	if h.NetnsInode != 100 || len(h.PIDs) != 2 || h.PIDs[1] != 21 {
+		t.Errorf("host-network container: netns %d pids %v", h.NetnsInode, h.PIDs)
+	}
+}
