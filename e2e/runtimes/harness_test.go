@@ -68,8 +68,11 @@ func TestMain(m *testing.M) {
 				rtEnv[k] = v
 			}
 		}
-		if _, err := os.Stat(filepath.Join(rtEnv["KNS_RT_ROOTFS"], "bin", "listen")); err != nil {
-			envErr = fmt.Errorf("no runtime rootfs (run hack/runtimes.sh up first)")
+		for _, f := range []string{filepath.Join(rtEnv["KNS_RT_ROOTFS"], "bin", "listen"), rtEnv["CONTAINERS_CONF"], rtEnv["KNS_RT_CRUN_WRAPPER"]} {
+			if _, err := os.Stat(f); err != nil {
+				envErr = fmt.Errorf("runtimes not set up, %s missing (run hack/runtimes.sh up first)", f)
+				break
+			}
 		}
 		return m.Run()
 	}()
