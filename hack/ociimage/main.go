@@ -3,7 +3,9 @@
 // local files, with no base image, registry or container daemon: how the
 // agent and pause images are built for a node that cannot pull.
 //
-//	ociimage -name REF -o OUT.tar [-entrypoint /bin] [-arch amd64] SRC=DEST...
+//	ociimage -name REF -o OUT.tar [-entrypoint /bin] [-arch amd64] SRC=DEST... [DEST@TARGET...]
+//
+// DEST@TARGET adds a symlink DEST pointing to TARGET (busybox applets).
 package main
 
 import (
@@ -101,9 +103,16 @@ func fileLayer(pairs []string) ([]byte, error) {
 	tw := tar.NewWriter(&buf)
 	dirs := map[string]bool{}
 	for _, pair := range pairs {
+		if dest, target, ok := strings.Cut(pair, "@"); ok && !strings.Contains(pair, "=") {
+			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: strings.TrimPrefix(dest, "/"),
+				Linkname: target, Mode: 0o777, ModTime: time.Unix(0, 0)}); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		src, dest, ok := strings.Cut(pair, "=")
 		if !ok || !strings.HasPrefix(dest, "/") {
-			return nil, fmt.Errorf("%q: want SRC=/DEST", pair)
+			return nil, fmt.Errorf("%q: want SRC=/DEST or /DEST@TARGET", pair)
 		}
 		b, err := os.ReadFile(src)
 		if err != nil {
