@@ -44,7 +44,7 @@ func TestRealNode(t *testing.T) {
 	netstat := func(t *testing.T, p *corev1.Pod, args ...string) string {
 		t.Helper()
 		pid := n.podPid(p, p.Spec.Containers[0].Name)
-		return run(t, "nsenter", append([]string{"--net=/proc/" + strconv.Itoa(pid) + "/ns/net", "netstat"}, args...)...)
+		return nodeRun(t, "nsenter", append([]string{"--net=/proc/" + strconv.Itoa(pid) + "/ns/net", "netstat"}, args...)...)
 	}
 	methods := func(t *testing.T, p *corev1.Pod) {
 		for _, tc := range []struct {
@@ -58,7 +58,7 @@ func TestRealNode(t *testing.T) {
 				var got string
 				for try := 0; try < 2; try++ {
 					start := time.Now()
-					stdout, stderr, code := runBinary(t, bin, append(kc, "--method", tc.method, "--image", agentImage, tc.flags, "pod/"+p.Name)...)
+					stdout, stderr, code := runBinary(t, bin, append(kc, "--method", tc.method, "--image", nodeAgentImage, tc.flags, "pod/"+p.Name)...)
 					if code != 0 {
 						t.Fatalf("exit %d\nstderr: %s\nstdout: %s", code, stderr, stdout)
 					}
@@ -76,7 +76,7 @@ func TestRealNode(t *testing.T) {
 		}
 		t.Run("local equals agent", func(t *testing.T) {
 			local, _, _ := runBinary(t, bin, append(kc, "--method", "local", "-tulnp", "pod/"+p.Name)...)
-			agent, stderr, code := runBinary(t, bin, append(kc, "--method", "agent", "--image", agentImage, "-tulnp", "pod/"+p.Name)...)
+			agent, stderr, code := runBinary(t, bin, append(kc, "--method", "agent", "--image", nodeAgentImage, "-tulnp", "pod/"+p.Name)...)
 			if code != 0 || local != agent {
 				t.Errorf("local and agent differ (agent exit %d, %s)\n--- local\n%s--- agent\n%s", code, stderr, local, agent)
 			}
@@ -134,8 +134,8 @@ func TestRealNode(t *testing.T) {
 
 	t.Run("audit all nodes", func(t *testing.T) {
 		pol := filepath.Join(t.TempDir(), "policy.yaml")
-		writeFile(t, pol, "default: allow\nrules:\n  - action: deny\n    match:\n      pod: web\n      port: \"15090\"\n")
-		stdout, stderr, code := runBinary(t, bin, append(kc, "audit", "--all-nodes", "--image", agentImage, "--policy", pol, "--output", "json")...)
+		nodeWriteFile(t, pol, "default: allow\nrules:\n  - action: deny\n    match:\n      pod: web\n      port: \"15090\"\n")
+		stdout, stderr, code := runBinary(t, bin, append(kc, "audit", "--all-nodes", "--image", nodeAgentImage, "--policy", pol, "--output", "json")...)
 		if code != 1 {
 			t.Fatalf("exit %d, want 1 (one violation)\nstderr: %s\nstdout: %s", code, stderr, stdout)
 		}
@@ -208,7 +208,7 @@ func TestRealNode(t *testing.T) {
 			seen++
 			want := n.workload
 			if r.Sandbox {
-				want = pauseImage
+				want = nodePauseImage
 			}
 			if r.Image != want {
 				t.Errorf("container %.12s (%s, sandbox %v) image %q, want %q", r.ID, r.Name, r.Sandbox, r.Image, want)

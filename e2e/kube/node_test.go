@@ -42,9 +42,9 @@ import (
 const (
 	nodeName = "localhost" // the apiserver dials the node's Hostname address: /etc/hosts maps it to 127.0.0.1
 	// the image the agent runs for a development build (kube.DefaultImage) and hack/agent-image.sh's default tag
-	agentImage = "ghcr.io/kubectl-netstat/kubectl-netstat:latest"
-	pauseImage = "localhost/kubectl-netstat/pause:local"
-	k3sState   = "/run/k3s/containerd"
+	nodeAgentImage = "ghcr.io/kubectl-netstat/kubectl-netstat:latest"
+	nodePauseImage = "localhost/kubectl-netstat/pause:local"
+	k3sState       = "/run/k3s/containerd"
 )
 
 // realNode is the running node; stop undoes everything start did.
@@ -80,7 +80,7 @@ func nodeSkip(t *testing.T, format string, args ...any) {
 	t.Skip(msg)
 }
 
-func randTag() string {
+func nodeRandTag() string {
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
@@ -120,7 +120,7 @@ func startRealNode(t *testing.T, c *cluster) *realNode {
 		t.Fatalf("/sys/fs/cgroup/memory/kubepods exists: another kubelet runs on this host")
 	}
 
-	n := &realNode{t: t, tag: randTag(), kubectl: need["kubectl"], logs: map[string]string{}, netns: map[string]bool{},
+	n := &realNode{t: t, tag: nodeRandTag(), kubectl: need["kubectl"], logs: map[string]string{}, netns: map[string]bool{},
 		cs: adminClient(t, c)}
 	n.bridge = "knsbr" + n.tag
 	n.dir = "/var/lib/kns-node-" + n.tag
@@ -193,16 +193,16 @@ func (n *realNode) network() {
 	n.subnet = subnet
 	ip := subnet.IP.To4()
 	n.nodeIP = net.IPv4(ip[0], ip[1], ip[2], ip[3]+1).String()
-	run(n.t, "ip", "link", "add", n.bridge, "type", "bridge")
-	run(n.t, "ip", "addr", "add", n.nodeIP+"/28", "dev", n.bridge)
-	run(n.t, "ip", "link", "set", n.bridge, "up")
+	nodeRun(n.t, "ip", "link", "add", n.bridge, "type", "bridge")
+	nodeRun(n.t, "ip", "addr", "add", n.nodeIP+"/28", "dev", n.bridge)
+	nodeRun(n.t, "ip", "link", "set", n.bridge, "up")
 	conf := fmt.Sprintf(`{"cniVersion": "0.4.0", "name": "kns-%s", "plugins": [{
   "type": "macvlan", "master": %q, "mode": "bridge",
   "ipam": {"type": "host-local", "dataDir": %q,
     "ranges": [[{"subnet": %q, "rangeStart": "%s", "rangeEnd": "%s"}]]}}]}
 `, n.tag, n.bridge, filepath.Join(n.dir, "ipam"), subnet.String(),
 		net.IPv4(ip[0], ip[1], ip[2], ip[3]+2), net.IPv4(ip[0], ip[1], ip[2], ip[3]+14))
-	writeFile(n.t, filepath.Join(n.dir, "cni", "10-kns.conflist"), conf)
+	nodeWriteFile(n.t, filepath.Join(n.dir, "cni", "10-kns.conflist"), conf)
 }
 
 // overlaps reports whether `ip -o addr` output has an address inside s.
@@ -220,7 +220,7 @@ func overlaps(ipAddr string, s *net.IPNet) bool {
 // image: busybox (sh, cat for --method exec) and hack/listen.
 func (n *realNode) images() {
 	n.t.Helper()
-	root := repoRoot(n.t)
+	root := nodeRepoRoot(n.t)
 	imgs := os.Getenv("KNS_AGENT_IMAGES")
 	if imgs == "" {
 		imgs = filepath.Join(n.dir, "images")
@@ -251,12 +251,12 @@ func (n *realNode) images() {
 		n.t.Fatalf("build hack/listen: %v\n%s", err, out)
 	}
 	n.workload = "localhost/kns-e2e/workload:" + n.tag
-	run(n.t, tool, "-name", n.workload, "-o", filepath.Join(n.dir, "images", "workload.tar"),
+	nodeRun(n.t, tool, "-name", n.workload, "-o", filepath.Join(n.dir, "images", "workload.tar"),
 		"/bin/busybox=/bin/busybox", listen+"=/listen", "/bin/sh@busybox", "/bin/cat@busybox", "/bin/sleep@busybox")
 	n.imgDir = imgs
 }
 
-func repoRoot(t *testing.T) string {
+func nodeRepoRoot(t *testing.T) string {
 	t.Helper()
 	out, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil || strings.TrimSpace(string(out)) == "" {
@@ -274,8 +274,8 @@ func (n *realNode) mountNamespace() {
 		// iproute2 makes /run/netns a recursive, shared self-bind without
 		// hiding netns mounts already below it; let it do exactly that.
 		probe := "kns-probe-" + n.tag
-		run(n.t, "ip", "netns", "add", probe)
-		run(n.t, "ip", "netns", "del", probe)
+		nodeRun(n.t, "ip", "netns", "add", probe)
+		nodeRun(n.t, "ip", "netns", "del", probe)
 		n.netnsMnt = isSharedMount("/run/netns")
 	}
 	var script strings.Builder
@@ -387,10 +387,10 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = %[7]q
-`, filepath.Join(n.dir, "containerd"), k3sState, n.sock, filepath.Join(n.dir, "opt"), pauseImage,
+`, filepath.Join(n.dir, "containerd"), k3sState, n.sock, filepath.Join(n.dir, "opt"), nodePauseImage,
 		filepath.Join(k3sState, "runc"), filepath.Join(n.dir, "cni"))
 	path := filepath.Join(n.dir, "containerd.toml")
-	writeFile(n.t, path, cfg)
+	nodeWriteFile(n.t, path, cfg)
 	n.inNS("containerd", bin, "--config", path)
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
@@ -425,7 +425,7 @@ func (n *realNode) importImages() {
 	if err != nil {
 		n.t.Fatal(err)
 	}
-	for _, want := range []string{agentImage, pauseImage, n.workload} {
+	for _, want := range []string{nodeAgentImage, nodePauseImage, n.workload} {
 		if !strings.Contains(out, want+"\n") {
 			n.t.Fatalf("containerd lacks %s after import; it has:\n%s", want, out)
 		}
@@ -472,7 +472,7 @@ fileCheckFrequency: 5s
 serializeImagePulls: false
 `, ports[0], ports[1], n.sock, filepath.Join(n.dir, "podlogs"))
 	path := filepath.Join(n.dir, "kubelet.yaml")
-	writeFile(n.t, path, cfg)
+	nodeWriteFile(n.t, path, cfg)
 	n.inNS("kubelet", bin, "--config", path, "--kubeconfig", c.adminKubeconfig,
 		"--root-dir", filepath.Join(n.dir, "kubelet"), "--cert-dir", filepath.Join(n.dir, "kubelet", "pki"), "--hostname-override", nodeName,
 		"--node-ip", n.nodeIP, "--v=1")
@@ -793,7 +793,7 @@ func removeCgroup(rel string) {
 	}
 }
 
-func run(t *testing.T, name string, args ...string) string {
+func nodeRun(t *testing.T, name string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -804,7 +804,7 @@ func run(t *testing.T, name string, args ...string) string {
 	return string(out)
 }
 
-func writeFile(t *testing.T, path, text string) {
+func nodeWriteFile(t *testing.T, path, text string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
