@@ -85,6 +85,19 @@ func TestRealNode(t *testing.T) {
 	t.Run("two-container pod", func(t *testing.T) { methods(t, web) })
 	t.Run("loopback-only pod", func(t *testing.T) { methods(t, lo) })
 
+	// Two pods: each namespace is headed by its "# netns" line, by either method.
+	t.Run("two pods local equals agent", func(t *testing.T) {
+		args := append(kc, "-tulnp", "pod/web", "pod/lo")
+		local, stderr, code := runBinary(t, bin, append(args, "--method", "local")...)
+		if code != 0 || strings.Count(local, "# netns ") != 2 {
+			t.Fatalf("local: exit %d %s, want two # netns lines:\n%s", code, stderr, local)
+		}
+		agent, stderr, code := runBinary(t, bin, append(args, "--method", "agent", "--image", nodeAgentImage)...)
+		if code != 0 || local != agent {
+			t.Errorf("local and agent differ (agent exit %d, %s)\n--- local\n%s--- agent\n%s", code, stderr, local, agent)
+		}
+	})
+
 	// --container keeps the sockets of that container's processes.
 	t.Run("container", func(t *testing.T) {
 		pid := strconv.Itoa(n.podPid(web, "sidecar"))
