@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/kubectl-netstat/kubectl-netstat/internal/safefile"
 )
@@ -124,6 +127,8 @@ const (
 	annCRIPodNS     = "io.kubernetes.cri.sandbox-namespace"
 	annCRIPodUID    = "io.kubernetes.cri.sandbox-uid"
 	annCRIImage     = "io.kubernetes.cri.image-name"
+	// containerd ≥ 1.7 names the sandbox (pause) image on the sandbox itself.
+	annCRISandboxImage = "io.kubernetes.cri.podsandbox.image-name"
 )
 
 // containerdRecord builds a record from containerd CRI annotations and the
@@ -140,6 +145,7 @@ func containerdRecord(id string, ann map[string]string, netns string, hasNetns b
 	if ann[annCRIType] == "sandbox" {
 		r.Sandbox = true
 		r.SandboxID = id
+		r.Image = ann[annCRISandboxImage]
 		// A sandbox without a network namespace entry is a hostNetwork pod.
 		r.HostNetwork = !hasNetns
 	}
@@ -156,6 +162,7 @@ func (fs FS) ContainerdState() ([]StateRecord, []string) {
 	var recs []StateRecord
 	var warns []string
 	seen := map[string]bool{}
+	meta := containerdMeta{}
 	for _, root := range containerdRoots {
 		tasks, _ := filepath.Glob(fs.Host(root, "io.containerd.runtime.v2.task", "*", "*"))
 		for _, dir := range tasks {
@@ -175,6 +182,9 @@ func (fs FS) ContainerdState() ([]StateRecord, []string) {
 			}
 			r.InitPID = readPidFile(filepath.Join(dir, "init.pid"))
 			r.Source = fs.HostRel(cfgPath)
+			if r.Image == "" && r.Sandbox {
+				r.Image = meta.image(fs, dir, ns, id)
+			}
 			recs = append(recs, r)
 			seen[id] = true
 		}
@@ -235,4 +245,84 @@ func readPidFile(path string) int {
 		return 0
 	}
 	return n
+}
+
+// containerd 1.6 writes no image annotation on a pod sandbox (pause)
+// container; only its metadata database knows the image. The bundle's
+// "work" symlink names containerd's root directory, and
+// <root>/io.containerd.metadata.v1.bolt/meta.db holds, per namespace,
+// v1/<ns>/containers/<id>/image.
+
+// maxMetaDB caps the metadata database read; a node's is a few MiB.
+const maxMetaDB = 64 << 20
+
+// containerdMeta caches one ContainerdState call's metadata reads: root
+// directory → namespace/id → image ("" when unreadable).
+type containerdMeta map[string]map[string]string
+
+// image returns the image containerd recorded for container id of namespace
+// ns whose task bundle is dir, "" when it cannot be known.
+func (m containerdMeta) image(fs FS, dir, ns, id string) string {
+	work, err := os.Readlink(filepath.Join(dir, "work"))
+	// work = <root>/io.containerd.runtime.v2.task/<ns>/<id>
+	if err != nil || !filepath.IsAbs(work) || filepath.Base(filepath.Dir(filepath.Dir(work))) != "io.containerd.runtime.v2.task" {
+		return ""
+	}
+	root := filepath.Dir(filepath.Dir(filepath.Dir(work)))
+	imgs, ok := m[root]
+	if !ok {
+		imgs, _ = readContainerdMeta(fs.Host(root, "io.containerd.metadata.v1.bolt", "meta.db"))
+		m[root] = imgs
+	}
+	return imgs[ns+"/"+id]
+}
+
+// readContainerdMeta reads every container's image from a containerd
+// metadata database. containerd holds an exclusive flock on the live file,
+// so a bounded, non-blocking copy of it is opened instead (read-only); a copy
+// torn by a concurrent write is detected by bbolt or recovered from.
+func readContainerdMeta(path string) (imgs map[string]string, err error) {
+	b, err := safefile.ReadFile(path, maxMetaDB)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp("", "kubectl-netstat-meta-*.db")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.Write(b)
+	if cerr := tmp.Close(); werr != nil || cerr != nil {
+		return nil, fmt.Errorf("copy of %s: %v %v", path, werr, cerr)
+	}
+	defer func() {
+		if r := recover(); r != nil { // bbolt panics on some corrupt pages
+			imgs, err = nil, fmt.Errorf("%s: %v: %w", path, r, ErrParse)
+		}
+	}()
+	db, err := bolt.Open(tmp.Name(), 0o400, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v: %w", path, err, ErrParse)
+	}
+	defer db.Close()
+	imgs = map[string]string{}
+	err = db.View(func(tx *bolt.Tx) error {
+		v1 := tx.Bucket([]byte("v1"))
+		if v1 == nil {
+			return nil
+		}
+		return v1.ForEachBucket(func(ns []byte) error {
+			ctrs := v1.Bucket(ns).Bucket([]byte("containers"))
+			if ctrs == nil {
+				return nil
+			}
+			return ctrs.ForEachBucket(func(id []byte) error {
+				if img := ctrs.Bucket(id).Get([]byte("image")); len(img) > 0 {
+					imgs[string(ns)+"/"+string(id)] = string(img)
+				}
+				return nil
+			})
+		})
+	})
+	return imgs, err
 }

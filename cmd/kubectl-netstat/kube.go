@@ -151,8 +151,11 @@ func (o *netstatOptions) netstatArgs() []string {
 
 // printAgent runs an agent pod for ref and copies what it prints. Text and
 // wide output travel as {"line": …} objects so every byte of netstat's
-// text survives; JSON formats travel as the records themselves.
-func (o *netstatOptions) printAgent(ctx context.Context, w *bufio.Writer, rp remotePod, out *collected) error {
+// text survives; JSON formats travel as the records themselves. The agent
+// always heads each namespace with a "# netns" line; when this run prints a
+// single namespace (multi false) and the agent saw one, that line is dropped,
+// so the output equals --method local's for the same pod.
+func (o *netstatOptions) printAgent(ctx context.Context, w *bufio.Writer, rp remotePod, out *collected, multi bool) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -176,6 +179,7 @@ func (o *netstatOptions) printAgent(ctx context.Context, w *bufio.Writer, rp rem
 	}()
 	sc := bufio.NewScanner(pr)
 	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	var lines []string
 	for sc.Scan() {
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(sc.Bytes(), &obj); err != nil {
@@ -184,8 +188,7 @@ func (o *netstatOptions) printAgent(ctx context.Context, w *bufio.Writer, rp rem
 		if raw, ok := obj["line"]; ok && len(obj) == 1 {
 			var line string
 			if json.Unmarshal(raw, &line) == nil {
-				w.WriteString(line)
-				w.WriteByte('\n')
+				lines = append(lines, line)
 			}
 			continue
 		}
@@ -193,6 +196,21 @@ func (o *netstatOptions) printAgent(ctx context.Context, w *bufio.Writer, rp rem
 	}
 	if err := <-errc; err != nil {
 		return o.kubeError(err)
+	}
+	if !multi && len(lines) > 0 && strings.HasPrefix(lines[0], "# netns ") {
+		headers := 0
+		for _, l := range lines {
+			if strings.HasPrefix(l, "# netns ") {
+				headers++
+			}
+		}
+		if headers == 1 {
+			lines = lines[1:]
+		}
+	}
+	for _, l := range lines {
+		w.WriteString(l)
+		w.WriteByte('\n')
 	}
 	return nil
 }

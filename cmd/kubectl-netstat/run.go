@@ -148,7 +148,7 @@ func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
 	}
 	// Pods on other nodes come last, through their agents.
 	for _, rp := range sc.remote {
-		if err := o.printAgent(sc.ctx, w, rp, out); err != nil {
+		if err := o.printAgent(sc.ctx, w, rp, out, multi); err != nil {
 			return err
 		}
 		if err := out.flush(w, o.format); err != nil {
