@@ -20,18 +20,46 @@ func None() Handle { return Handle{fd: -1} }
 
 // Open opens a network namespace file: /proc/PID/ns/net, /proc/PID/task/TID/ns/net,
 // a bind mount such as /run/netns/NAME, or /proc/PID/fd/N of an nsfs fd.
+//
+// Paths like /proc/PID/fd/N and /proc/PID/root/… are controlled by other
+// users, who can swap what they point at between discovery and this open. So
+// the path is first opened with O_PATH, which reaches the file without
+// running any driver's open (a FIFO cannot block it, a device is not
+// touched), and the file is checked to be nsfs. Only then is that same file
+// reopened for reading through /proc/thread-self/fd, O_NONBLOCK.
 func Open(path string) (Handle, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	pfd, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return None(), &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	// NS_GET_NSTYPE rejects files that are not namespaces, and other namespace types.
+	defer unix.Close(pfd)
+	if err := checkNsfs(pfd); err != nil {
+		return None(), fmt.Errorf("%s: %w", path, err)
+	}
+	// Reopening the O_PATH fd reaches the file already checked, not the path again.
+	fd, err := unix.Open(fmt.Sprintf("/proc/thread-self/fd/%d", pfd), unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return None(), &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	// NS_GET_NSTYPE rejects other namespace types (mnt, uts, …).
 	t, err := unix.IoctlRetInt(fd, unix.NS_GET_NSTYPE)
 	if err != nil || t != unix.CLONE_NEWNET {
 		unix.Close(fd)
 		return None(), fmt.Errorf("%s: %w", path, ErrNotNetns)
 	}
 	return Handle{fd: fd}, nil
+}
+
+// checkNsfs reports ErrNotNetns unless fd is a file of nsfs (NSFS_MAGIC).
+func checkNsfs(fd int) error {
+	var sfs unix.Statfs_t
+	if err := unix.Fstatfs(fd, &sfs); err != nil {
+		return err
+	}
+	if sfs.Type != unix.NSFS_MAGIC {
+		return ErrNotNetns
+	}
+	return nil
 }
 
 // ErrNotNetns is returned by Open for a file that is not a network namespace.

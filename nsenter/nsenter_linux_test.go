@@ -1,12 +1,14 @@
 package nsenter
 
 import (
+	"errors"
 	"fmt"
 	"math/rand"
 	"os"
 	"os/exec"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -123,5 +125,70 @@ func TestDoRecoversPanic(t *testing.T) {
 func TestDoClosedHandle(t *testing.T) {
 	if err := Do(None(), func() error { return nil }); err == nil {
 		t.Error("Do on None returned no error")
+	}
+}
+
+// A process can swap the fd that discovery saw as a namespace for a FIFO
+// before root opens /proc/PID/fd/N: the open must neither block nor accept it.
+func TestOpenFdSwappedToFIFONeverBlocks(t *testing.T) {
+	p := t.TempDir() + "/fifo"
+	if err := unix.Mkfifo(p, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	// Hold the FIFO as a reader only (O_NONBLOCK: no writer needed), so
+	// /proc/self/fd/N points at a FIFO that has no writer.
+	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	for _, path := range []string{p, fmt.Sprintf("/proc/self/fd/%d", fd)} {
+		done := make(chan error, 1)
+		go func() {
+			h, err := Open(path)
+			if err == nil {
+				h.Close()
+			}
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, ErrNotNetns) {
+				t.Errorf("Open(%s) = %v, want ErrNotNetns", path, err)
+			}
+		case <-time.After(30 * time.Second):
+			// Generous: a blocked open never returns at all.
+			t.Fatalf("Open(%s) blocked on a FIFO", path)
+		}
+	}
+}
+
+// A character device must be refused without being opened (O_PATH first).
+func TestOpenRefusesDevices(t *testing.T) {
+	for _, p := range []string{"/dev/null", "/dev/full", "/dev/zero"} {
+		if _, err := Open(p); !errors.Is(err, ErrNotNetns) {
+			t.Errorf("Open(%s) = %v, want ErrNotNetns", p, err)
+		}
+	}
+}
+
+// An nsfs fd held by a process (not a bind mount) opens through /proc/PID/fd/N.
+func TestOpenNsfsFd(t *testing.T) {
+	fd, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("open own netns: %v", err)
+	}
+	defer unix.Close(fd)
+	h, err := Open(fmt.Sprintf("/proc/self/fd/%d", fd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		t.Fatal(err)
+	}
+	if _, ino, _ := h.ID(); ino != st.Ino {
+		t.Errorf("opened netns %d, want %d", ino, st.Ino)
 	}
 }
