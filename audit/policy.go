@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/internal/safefile"
 )
 
 // ErrBadPolicy is wrapped by every error LoadPolicy and ParsePolicy return;
@@ -123,17 +124,16 @@ type Verdict struct {
 
 // LoadPolicy reads and parses the policy file at p (at most 1 MiB).
 func LoadPolicy(p string) (*Policy, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, &PolicyError{File: p, Problem: "cannot read policy: " + pathErrText(err)}
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxPolicySize+1))
-	if err != nil {
-		return nil, &PolicyError{File: p, Problem: "cannot read policy: " + pathErrText(err)}
-	}
-	if len(data) > maxPolicySize {
+	// A FIFO or device given as the policy must not hang the audit: the
+	// open never blocks and the file must be regular.
+	data, err := safefile.ReadFile(p, maxPolicySize)
+	switch {
+	case errors.Is(err, safefile.ErrTooLarge):
 		return nil, &PolicyError{File: p, Problem: fmt.Sprintf("policy larger than %d bytes", maxPolicySize)}
+	case errors.Is(err, safefile.ErrNotRegular):
+		return nil, &PolicyError{File: p, Problem: "cannot read policy: not a regular file"}
+	case err != nil:
+		return nil, &PolicyError{File: p, Problem: "cannot read policy: " + pathErrText(err)}
 	}
 	return ParsePolicy(p, data)
 }
@@ -176,7 +176,11 @@ func ParsePolicy(name string, data []byte) (*Policy, error) {
 // when it is the first).
 var yamlSyntax = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
-type policyParser struct{ name string }
+type policyParser struct {
+	name string
+	// parses counts the prefix parses yamlErr made (tests bound it).
+	parses int
+}
 
 func (pp *policyParser) errf(line int, format string, args ...any) error {
 	return &PolicyError{File: pp.name, Line: line, Problem: fmt.Sprintf(format, args...)}
@@ -202,6 +206,7 @@ func (pp *policyParser) yamlErr(data []byte, err error) error {
 	}
 	ends := lineEnds(data)
 	same := func(k int) bool {
+		pp.parses++
 		e := firstYAMLError(data[:ends[k-1]])
 		if e == nil {
 			return false
@@ -211,6 +216,23 @@ func (pp *policyParser) yamlErr(data []byte, err error) error {
 	}
 	lo, hi := 1, len(ends)
 	if hi > 0 && same(hi) {
+		// The problem is at or after the library's line, usually a few lines
+		// on: gallop forward from there, so a big policy is parsed a handful
+		// of times rather than log2(lines) times.
+		if line > 1 && line < hi {
+			if same(line) {
+				hi = line
+			} else {
+				lo = line + 1
+				for step := 1; line+step < hi; step *= 2 {
+					if same(line + step) {
+						hi = line + step
+						break
+					}
+					lo = line + step + 1
+				}
+			}
+		}
 		for lo < hi {
 			mid := lo + (hi-lo)/2
 			if same(mid) {

@@ -2,11 +2,14 @@ package audit
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -287,7 +290,7 @@ func TestLoadPolicyErrors(t *testing.T) {
 	if _, err := LoadPolicy(missing); err == nil || err.Error() != missing+": cannot read policy: no such file or directory" || !errors.Is(err, ErrBadPolicy) {
 		t.Errorf("LoadPolicy(missing) = %v", err)
 	}
-	if _, err := LoadPolicy(dir); err == nil || err.Error() != dir+": cannot read policy: is a directory" {
+	if _, err := LoadPolicy(dir); err == nil || err.Error() != dir+": cannot read policy: not a regular file" {
 		t.Errorf("LoadPolicy(dir) = %v", err)
 	}
 	big := filepath.Join(dir, "big.yaml")
@@ -304,6 +307,56 @@ func TestLoadPolicyErrors(t *testing.T) {
 	if _, err := LoadPolicy(bad); err == nil || err.Error() != bad+`:4: rules[0].match.port: bad port range "90-80": start 90 is greater than end 80` {
 		t.Errorf("LoadPolicy(bad) = %v", err)
 	}
+}
+
+// A FIFO named as the policy has no writer: a plain open would block forever.
+func TestLoadPolicyFIFO(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := LoadPolicy(p); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || err.Error() != p+": cannot read policy: not a regular file" || !errors.Is(err, ErrBadPolicy) {
+			t.Errorf("LoadPolicy(fifo) = %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("LoadPolicy blocked on a FIFO")
+	}
+}
+
+// bigPolicy is a policy of about size bytes whose last line is badly indented.
+func bigPolicy(size int) (data []byte, lastLine int) {
+	var b strings.Builder
+	b.WriteString("default: deny\nrules:\n")
+	for i := 0; b.Len() < size-100; i++ {
+		fmt.Fprintf(&b, "  - action: allow\n    match:\n      port: \"%d\"\n    description: rule %d\n", 1+i%60000, i)
+	}
+	b.WriteString("  - action: allow\n    match:\n      port: 80\n     bad: indent\n")
+	return []byte(b.String()), strings.Count(b.String(), "\n")
+}
+
+// A 1 MB policy with a syntax error on its last line: the line is found with
+// a handful of prefix parses, not one per halving of 55,000 lines (which took
+// 13.8 s).
+func TestBigPolicyErrorLineIsCheap(t *testing.T) {
+	data, last := bigPolicy(maxPolicySize)
+	pp := policyParser{name: "big.yaml"}
+	_, err := ParsePolicy("big.yaml", data)
+	if err == nil {
+		t.Fatal("bad policy accepted")
+	}
+	err = pp.yamlErr(data, firstYAMLError(data))
+	want := fmt.Sprintf("big.yaml:%d: bad YAML: did not find expected key", last)
+	if err.Error() != want {
+		t.Errorf("error = %q, want %q", err, want)
+	}
+	if pp.parses > 8 {
+		t.Errorf("%d prefix parses of a %d-line policy, want at most 8", pp.parses, last)
+	}
+	t.Logf("%d lines, %d prefix parses", last, pp.parses)
 }
 
 // FuzzParsePolicy checks that no input panics, that every error names the
