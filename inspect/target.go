@@ -41,7 +41,12 @@ func (inv *Inventory) Resolve(target string) ([]*Netns, error) {
 		if e == nil {
 			return nil, fmt.Errorf("target %q: no process %d (gone, or not visible in this /proc): %w", target, pid, ErrNotFound)
 		}
-		return []*Netns{inv.byIno[e.NetnsIno]}, nil
+		ns := inv.byIno[e.NetnsIno]
+		if e.NetnsIno == 0 || ns == nil {
+			// Its ns/net link was denied (ptrace rules; PID 1 of some hosts even to root).
+			return nil, fmt.Errorf("target %q: cannot read /proc/%d/ns/net: %w", target, pid, ErrPermission)
+		}
+		return []*Netns{ns}, nil
 	case "netns":
 		return inv.resolveNetns(target, arg)
 	case "pod", "po", "pods":

@@ -20,6 +20,46 @@ type preArgs struct {
 	args []string
 	// families in command-line order (inet, inet6, unix, …), as netstat builds its AF list.
 	families []string
+	// err is a usage error the pre-pass already knows (a bad -c value, -o xml).
+	err error
+}
+
+// maxSeconds bounds -c and --watch: one day. Larger values overflowed
+// time.Duration into busy loops.
+const maxSeconds = 86400
+
+// setErr keeps the first usage error of the pre-pass.
+func (p *preArgs) setErr(err error) {
+	if p.err == nil {
+		p.err = err
+	}
+}
+
+// badSeconds is the usage error for a -c/--watch value that is not 1..86400.
+func badSeconds(flag, v string) error {
+	return usagef("%s takes a whole number of seconds from 1 to %d, not %q", flag, maxSeconds, v)
+}
+
+// numberLike reports whether s was meant as a number (digits, sign, point).
+func numberLike(s string) bool {
+	if s == "" {
+		return false
+	}
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
+}
+
+// formatLike reports whether s is the name of an output format of kubectl
+// or another tool (yaml, jsonpath=…): -o followed by one is a wrong format,
+// not netstat's --timers and a target.
+func formatLike(s string) bool {
+	name, _, _ := strings.Cut(strings.ToLower(s), "=")
+	switch name {
+	case "yaml", "yml", "xml", "csv", "tsv", "table", "name", "plain", "go-template", "go-template-file",
+		"template", "templatefile", "jsonpath", "jsonpath-file", "jsonpath-as-json", "custom-columns", "custom-columns-file":
+		return true
+	}
+	return false
 }
 
 // preprocess rewrites netstat spellings pflag cannot express:
@@ -52,6 +92,12 @@ func preprocess(in []string) preArgs {
 					if n, ok := seconds(in[i+1]); ok {
 						i++
 						a = "--" + name + "=" + n
+					} else if numberLike(in[i+1]) {
+						p.setErr(badSeconds("--"+name, in[i+1]))
+					}
+				} else if hasVal {
+					if _, ok := seconds(val); !ok {
+						p.setErr(badSeconds("--"+name, val))
 					}
 				}
 			case "protocol":
@@ -100,6 +146,12 @@ func preprocess(in []string) preArgs {
 				} else if rest == "" && i+1 < len(in) && outputFormats[in[i+1]] {
 					i++
 					extra = append(extra, "--output="+in[i])
+				} else if f := rest; f != "" && formatLike(f) || rest == "" && i+1 < len(in) && formatLike(in[i+1]) {
+					if f == "" {
+						f = in[i+1]
+					}
+					p.setErr(usagef("unknown output format %q: use text, wide, json or ndjson (-o alone is netstat's --timers)", f))
+					j = len(letters)
 				} else {
 					kept.WriteByte(c)
 				}
@@ -107,11 +159,23 @@ func preprocess(in []string) preArgs {
 				if n, ok := seconds(rest); rest != "" && ok {
 					extra = append(extra, "--continuous="+n)
 					j = len(letters)
+				} else if rest != "" && numberLike(rest) {
+					p.setErr(badSeconds("-c", rest))
+					j = len(letters)
 				} else if rest == "" && i+1 < len(in) {
-					if n, ok := seconds(in[i+1]); ok {
+					next := in[i+1]
+					if n, ok := seconds(next); ok {
 						i++
 						extra = append(extra, "--continuous="+n)
 					} else {
+						switch {
+						case numberLike(next):
+							p.setErr(badSeconds("-c", next))
+						case !strings.HasPrefix(next, "-") && !strings.Contains(next, "/"):
+							// "-c nginx" is kubectl's container flag, or a target
+							// that -c swallowed: either way ask, don't guess.
+							p.setErr(usagef("-c takes a number of seconds, not %q; -c is netstat's continuous mode: to choose a container use --container %s, or put a target before -c (kubectl-netstat %s -c)", next, next, next))
+						}
 						kept.WriteByte(c)
 					}
 				} else {
@@ -140,7 +204,7 @@ func preprocess(in []string) preArgs {
 
 func seconds(s string) (string, bool) {
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 86400 {
+	if err != nil || n < 1 || n > maxSeconds {
 		return "", false
 	}
 	return strconv.Itoa(n), true

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 
@@ -27,7 +28,7 @@ func TestPreprocess(t *testing.T) {
 		{"c 5 in a cluster", []string{"-tanc", "5"}, []string{"-tan", "--continuous=5"}, nil},
 		{"c glued", []string{"-c5"}, []string{"--continuous=5"}, nil},
 		{"plain c", []string{"-c", "-tan"}, []string{"-c", "-tan"}, nil},
-		{"c before pod", []string{"-tc", "web"}, []string{"-tc", "web"}, nil},
+		{"c before a target kind", []string{"-tc", "pid/1"}, []string{"-tc", "pid/1"}, nil},
 		{"o json", []string{"-tln", "-o", "json"}, []string{"-tln", "--output=json"}, nil},
 		{"o glued format", []string{"-ojson"}, []string{"--output=json"}, nil},
 		{"o ending a cluster with a format", []string{"-tlno", "ndjson"}, []string{"-tln", "--output=ndjson"}, nil},
@@ -139,6 +140,36 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-s", "-x"}, exitProblem, "No statistics support for specified address family: unix"},
 		{[]string{"-rx"}, exitUsage, "No routing for address family `unix'."},
 		{[]string{"--proc-root", "/nonexistent-proc"}, exitUsage, "--proc-root /nonexistent-proc"},
+		// Issue 11, item 10: a directory that is not a procfs.
+		{[]string{"--proc-root", os.TempDir()}, exitUsage, "not a procfs mount"},
+		{[]string{"namespaces", "--proc-root", os.TempDir()}, exitUsage, "not a procfs mount"},
+		{[]string{"audit", "--proc-root", os.TempDir()}, exitUsage, "not a procfs mount"},
+		// Item 11: malformed targets, -c and -o values, stray subcommand words.
+		{[]string{"foo/bar"}, exitUsage, `unknown kind "foo"`},
+		{[]string{"container/"}, exitUsage, "empty name"},
+		{[]string{"pid/abc"}, exitUsage, "not a process ID"},
+		{[]string{"pid/-3"}, exitUsage, "not a process ID"},
+		{[]string{""}, exitUsage, "empty target"},
+		{[]string{"-tan", "pod/shop/"}, exitUsage, "pod/NAMESPACE/NAME"},
+		{[]string{"-c", "abc"}, exitUsage, "--container abc"},
+		{[]string{"-tc", "web"}, exitUsage, "--container web"},
+		{[]string{"-o", "xml"}, exitUsage, `unknown output format "xml"`},
+		{[]string{"-tln", "-oyaml"}, exitUsage, `unknown output format "yaml"`},
+		{[]string{"namespaces", "extra"}, exitUsage, `unknown command "extra"`},
+		{[]string{"containers", "extra"}, exitUsage, `unknown command "extra"`},
+		// Item 8: bounds on -c and --watch (one day; 0 and negatives are errors).
+		{[]string{"--continuous=9223372037"}, exitUsage, "from 1 to 86400"},
+		{[]string{"--continuous=18446744074"}, exitUsage, "from 1 to 86400"},
+		{[]string{"--continuous=0"}, exitUsage, "from 1 to 86400"},
+		{[]string{"--continuous", "0"}, exitUsage, "from 1 to 86400"},
+		{[]string{"--continuous=-1"}, exitUsage, "from 1 to 86400"},
+		{[]string{"-c", "0"}, exitUsage, "from 1 to 86400"},
+		{[]string{"-c", "86401"}, exitUsage, "from 1 to 86400"},
+		{[]string{"-c0"}, exitUsage, "from 1 to 86400"},
+		{[]string{"-c", "1.5"}, exitUsage, "from 1 to 86400"},
+		{[]string{"audit", "--watch=9223372037"}, exitUsage, "from 1 to 86400"},
+		{[]string{"audit", "--watch", "0"}, exitUsage, "from 1 to 86400"},
+		{[]string{"audit", "--watch=-5"}, exitUsage, "from 1 to 86400"},
 	}
 	for _, tt := range tests {
 		var out, errOut bytes.Buffer

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -27,6 +28,7 @@ type auditOptions struct {
 	policyPath string
 	unix       bool
 	watch      int
+	watchSet   bool
 	tcpOnly    bool
 	udpOnly    bool
 	declared   bool
@@ -63,6 +65,7 @@ Exit status: 0 every listener allowed (or no policy), 1 violations, 2 bad policy
 				}
 				o.nodes = append(o.nodes, t.Name)
 			}
+			o.watchSet = cmd.Flags().Changed("watch")
 			if err := o.complete(); err != nil {
 				return err
 			}
@@ -94,13 +97,13 @@ func (o *auditOptions) complete() error {
 		f = output.FormatText
 	}
 	o.format = f
-	fs, err := inspect.NewFS(o.root.procRoot, o.root.hostRoot)
+	fs, err := newFS(o.root.procRoot, o.root.hostRoot)
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
 	o.root.fs = fs
-	if o.watch < 0 {
-		return usagef("--watch takes a positive number of seconds")
+	if o.watchSet && (o.watch < 1 || o.watch > maxSeconds) {
+		return badSeconds("--watch", strconv.Itoa(o.watch))
 	}
 	if o.policyPath != "" {
 		p, err := audit.LoadPolicy(o.policyPath)

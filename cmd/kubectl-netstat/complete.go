@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/spf13/cobra"
 
@@ -100,9 +103,9 @@ func (o *netstatOptions) complete(cmd *cobra.Command, args []string) error {
 		o.mode = modeVersion
 	}
 	o.sel = o.resolveSelection()
-	fs, err := inspect.NewFS(o.procRoot, o.hostRoot)
+	fs, err := newFS(o.procRoot, o.hostRoot)
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
 	o.fs = fs
 	return nil
@@ -156,8 +159,8 @@ func (o *netstatOptions) resolveSelection() selection {
 }
 
 func (o *netstatOptions) validate() error {
-	if o.continuous < 0 {
-		return usagef("--continuous takes a positive number of seconds")
+	if o.cmdFlags != nil && o.cmdFlags.Changed("continuous") && (o.continuous < 1 || o.continuous > maxSeconds) {
+		return badSeconds("--continuous", strconv.Itoa(o.continuous))
 	}
 	if o.groups {
 		return usagef("-g (multicast group memberships) is not supported; use 'ip maddr show'")
@@ -189,6 +192,9 @@ func (o *netstatOptions) validate() error {
 		if strings.HasPrefix(t, "-") {
 			return usagef("unexpected argument %q", t)
 		}
+		if err := checkTarget(t); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -219,4 +225,49 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// checkTarget rejects targets that cannot name anything, before any lookup:
+// an empty one, an unknown kind, an empty name, a PID that is not a number.
+func checkTarget(t string) error {
+	const kinds = "use POD, pod/NAME, container/NAME-OR-ID, pid/PID or netns/PATH-OR-INODE"
+	if strings.TrimSpace(t) == "" {
+		return usagef("empty target: %s", kinds)
+	}
+	kind, arg, ok := strings.Cut(t, "/")
+	if !ok {
+		return nil // a pod name
+	}
+	switch kind {
+	case "container", "ctr", "netns", "node", "nodes", "no":
+	case "pod", "pods", "po":
+		if ns, name, two := strings.Cut(arg, "/"); two && (ns == "" || name == "" || strings.Contains(name, "/")) {
+			return usagef("target %q: use pod/NAME or pod/NAMESPACE/NAME", t)
+		}
+	case "pid":
+		if pid, err := strconv.Atoi(arg); err != nil || pid <= 0 {
+			return usagef("target %q: %q is not a process ID (pid/1234)", t, arg)
+		}
+	default:
+		return usagef("target %q: unknown kind %q: %s", t, kind, kinds)
+	}
+	if arg == "" {
+		return usagef("target %q: empty name: %s", t, kinds)
+	}
+	return nil
+}
+
+// newFS checks --proc-root and --host-root once. The proc root must be a
+// procfs: an empty directory or a copied tree would give the live kernel's
+// sockets with no processes and misattribute everything.
+func newFS(procRoot, hostRoot string) (inspect.FS, error) {
+	fs, err := inspect.NewFS(procRoot, hostRoot)
+	if err != nil {
+		return fs, usagef("%v", err)
+	}
+	var sfs unix.Statfs_t
+	if err := unix.Statfs(fs.ProcRoot, &sfs); err != nil || sfs.Type != unix.PROC_SUPER_MAGIC {
+		return fs, usagef("--proc-root %s: not a procfs mount (mount -t proc proc DIR, or omit the flag)", fs.ProcRoot)
+	}
+	return fs, nil
 }

@@ -188,6 +188,10 @@ func run(args []string, streams IOStreams) int {
 	o := newNetstatOptions(streams)
 	o.pre = preprocess(args)
 	o.ko.RawArgs = args
+	if o.pre.err != nil {
+		oneLine(streams.ErrOut, o.pre.err)
+		return exitUsage
+	}
 	cmd := newCmdNetstat(o)
 	cmd.SetArgs(o.pre.args)
 	err := cmd.Execute()

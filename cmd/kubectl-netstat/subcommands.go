@@ -26,9 +26,9 @@ func (o *listOptions) complete(sockets bool) error {
 		return usagef("%v", err)
 	}
 	o.format = f
-	fs, err := inspect.NewFS(o.root.procRoot, o.root.hostRoot)
+	fs, err := newFS(o.root.procRoot, o.root.hostRoot)
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
 	o.root.fs = fs
 	inv, err := fs.Discover(inspect.DiscoverOptions{Sockets: sockets})
