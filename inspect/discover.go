@@ -1,7 +1,9 @@
 package inspect
 
 import (
+	"context"
 	"fmt"
+	"os"
 
 	"github.com/kubectl-netstat/kubectl-netstat/internal/safefile"
 
@@ -93,7 +95,13 @@ func (inv *Inventory) SocketContainer(ns *Netns, p *Process) *Container {
 // resolves each network namespace's owner (container-mapping.md §7.5). Problems
 // with single files or processes become Warnings; only a failed /proc scan is an error.
 func (fs FS) Discover(opt DiscoverOptions) (*Inventory, error) {
-	t, err := fs.ScanProcs(ScanOptions{Sockets: opt.Sockets})
+	return fs.DiscoverContext(context.Background(), opt)
+}
+
+// DiscoverContext is Discover that stops, with ctx's error, soon after ctx
+// is done (a signal): between processes, mount namespaces and state sources.
+func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Inventory, error) {
+	t, err := fs.ScanProcsContext(ctx, ScanOptions{Sockets: opt.Sockets, NetnsFds: true})
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +116,8 @@ func (fs FS) Discover(opt DiscoverOptions) (*Inventory, error) {
 	// Host reference: kthreadd never leaves init_net; the scanner's own netns
 	// is the fallback (/proc/1/ns may be unreadable even for root).
 	hostIno, hostDev := t.SelfNetnsIno, t.SelfNetnsDev
-	if k := t.Entry(2); k != nil && k.Comm() == "kthreadd" && k.Kthread() {
+	// Unreadable (not root) it is no reference at all: keep the scanner's own.
+	if k := t.Entry(2); k != nil && k.Comm() == "kthreadd" && k.Kthread() && k.NetnsIno != 0 {
 		if k.NetnsIno != hostIno && hostIno != 0 {
 			inv.Warnings = append(inv.Warnings, fmt.Sprintf("this process is not in the host network namespace (self %d, host %d)", hostIno, k.NetnsIno))
 		}
@@ -182,9 +191,12 @@ func (fs FS) Discover(opt DiscoverOptions) (*Inventory, error) {
 	}
 
 	inv.standaloneContainerd(fs)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 
 	// Bind mounts: every mount namespace's mountinfo, then the well-known dirs.
-	mounts, w := fs.NsfsMounts(t)
+	mounts, w := fs.nsfsMounts(ctx, t)
 	inv.Warnings = append(inv.Warnings, w...)
 	visible := map[string]bool{}
 	for _, m := range mounts {
@@ -212,8 +224,14 @@ func (fs FS) Discover(opt DiscoverOptions) (*Inventory, error) {
 			ns.Path = m.Path
 		}
 	}
-	// Namespaces held only by an open fd.
+	// Namespaces held only by an open fd. The scanner's own fds are left
+	// out: they are the handles of a -c run, and would keep a dead
+	// namespace on the list forever.
+	self, _ := os.Readlink(fs.Proc("self"))
 	for _, e := range t.Procs {
+		if strconv.Itoa(e.Proc.PID) == self {
+			continue
+		}
 		for _, f := range e.NetnsFds {
 			ns := get(f.Inode)
 			if ns.Path == "" {
@@ -222,8 +240,14 @@ func (fs FS) Discover(opt DiscoverOptions) (*Inventory, error) {
 		}
 	}
 
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	inv.applyState(fs)
 	inv.resolveOwners()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 
 	inv.Netns = make([]*Netns, 0, len(inv.byIno))
 	for _, ns := range inv.byIno {

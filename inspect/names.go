@@ -50,6 +50,8 @@ type Names struct {
 	// them. Zero or less disables DNS.
 	Timeout time.Duration
 	Budget  time.Duration
+	// Ctx, when set, ends every lookup once it is done (a signal).
+	Ctx context.Context
 
 	etcRoot string
 
@@ -129,7 +131,11 @@ func (n *Names) lookupDNS(a netip.Addr) string {
 	if lookup == nil || timeout <= 0 || left <= 0 {
 		return ""
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), min(timeout, left))
+	parent := n.Ctx
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(parent, min(timeout, left))
 	defer cancel()
 	type answer struct {
 		names []string

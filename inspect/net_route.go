@@ -99,6 +99,10 @@ type route4Cols struct {
 	n                                                                int
 }
 
+// ErrNoRouteTable is returned for an empty /proc/net/route (no title line):
+// the namespace has no IPv4 routing table yet, e.g. a fresh one with lo down.
+var ErrNoRouteTable = errors.New("no IPv4 routing table (empty /proc/net/route)")
+
 // ReadRoute4 reads an already-open /proc/net/route of the wanted namespace.
 func ReadRoute4(f *os.File) ([]Route4, error) {
 	rs, err := parseRoute4(io.LimitReader(f, maxRouteBytes))
@@ -118,7 +122,9 @@ func parseRoute4(r io.Reader) ([]Route4, error) {
 		if err := s.Err(); err != nil {
 			return nil, fmt.Errorf("route: %w: %v", ErrParse, err)
 		}
-		return nil, fmt.Errorf("route: %w: empty file", ErrParse)
+		// A namespace whose lo is down has no IPv4 table at all, not even
+		// the title; netstat prints its header and nothing else.
+		return nil, ErrNoRouteTable
 	}
 	cols, err := parseRoute4Title(s.Text())
 	if err != nil {

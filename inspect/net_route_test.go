@@ -34,7 +34,6 @@ func TestParseRoute4(t *testing.T) {
 		{name: "reordered columns", in: "Destination Iface Mask Gateway Flags\n0100000A lo FFFFFFFF 00000000 0005\n",
 			want: []Route4{{Iface: "lo", Destination: a("10.0.0.1"), Gateway: a("0.0.0.0"), Genmask: a("255.255.255.255"), Flags: RTFUp | RTFHost}}},
 		{name: "title only", in: rtTestTitle, want: []Route4{}},
-		{name: "empty file", in: "", wantErr: true},
 		{name: "title without Mask", in: "Iface\tDestination\tGateway\tFlags\n", wantErr: true},
 		{name: "short line", in: rtTestTitle + "eth0\t00000000\t0200C80A\t0003\t0\t0\t0\n", wantErr: true},
 		{name: "bad Destination", in: rtTestTitle + "eth0\t0000000G\t0200C80A\t0003\t0\t0\t0\t00000000\t0\t0\t0\n", wantErr: true},
@@ -64,6 +63,15 @@ func TestParseRoute4(t *testing.T) {
 				t.Errorf("(-want +got)\n%s", d)
 			}
 		})
+	}
+}
+
+// Issue 11, item 3: a namespace with lo down has an empty /proc/net/route;
+// that is no table, not a parse error (netstat prints its header).
+func TestParseRoute4Empty(t *testing.T) {
+	got, err := parseRoute4(strings.NewReader(""))
+	if !errors.Is(err, ErrNoRouteTable) || errors.Is(err, ErrParse) || len(got) != 0 {
+		t.Errorf("empty file: %v, %v; want ErrNoRouteTable", got, err)
 	}
 }
 

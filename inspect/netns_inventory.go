@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -89,6 +90,10 @@ func unescapeMountinfo(s string) string {
 // returns every netns bind mount, including ones in private mount namespaces
 // that the scanner's own view shows as empty files.
 func (fs FS) NsfsMounts(t *ProcTable) ([]NsfsMount, []string) {
+	return fs.nsfsMounts(context.Background(), t)
+}
+
+func (fs FS) nsfsMounts(ctx context.Context, t *ProcTable) ([]NsfsMount, []string) {
 	var out []NsfsMount
 	var warns []string
 	done := map[uint64]bool{}
@@ -96,6 +101,9 @@ func (fs FS) NsfsMounts(t *ProcTable) ([]NsfsMount, []string) {
 	for _, e := range t.Procs {
 		if e.MntnsIno == 0 || done[e.MntnsIno] || e.Kthread() {
 			continue
+		}
+		if ctx.Err() != nil {
+			break // the caller returns ctx's error
 		}
 		p := fs.Proc(strconv.Itoa(e.Proc.PID), "mountinfo")
 		f, err := os.Open(p)

@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -45,6 +46,7 @@ type SocketResult struct {
 type NetReader struct {
 	fs     FS
 	h      nsenter.Handle
+	ctx    context.Context
 	diagFd int
 	// noBoth is set once the kernel refused DiagDumpTCP; TCP is then
 	// dumped per family.
@@ -56,7 +58,13 @@ type NetReader struct {
 // NewNetReader reads the namespace h (nsenter.None() for the caller's own).
 // The reader does not own h.
 func (fs FS) NewNetReader(h nsenter.Handle) *NetReader {
-	return &NetReader{fs: fs, h: h, diagFd: -1}
+	return fs.NewNetReaderContext(context.Background(), h)
+}
+
+// NewNetReaderContext is NewNetReader whose reads stop with ctx's error once
+// ctx is done: before each table and each /proc/net file.
+func (fs FS) NewNetReaderContext(ctx context.Context, h nsenter.Handle) *NetReader {
+	return &NetReader{fs: fs, h: h, ctx: ctx, diagFd: -1}
 }
 
 // Close releases the reader's sockets.
@@ -71,6 +79,9 @@ func (r *NetReader) Close() error {
 
 // ProcNet opens files of the namespace's /proc/net; a missing file is nil.
 func (r *NetReader) ProcNet(names ...string) ([]*os.File, error) {
+	if err := r.ctx.Err(); err != nil {
+		return nil, err
+	}
 	return nsenter.OpenProcNet(r.h, r.fs.ProcRoot, names...)
 }
 
@@ -98,6 +109,9 @@ func (r *NetReader) Sockets(q SocketQuery) (*SocketResult, error) {
 	res := &SocketResult{}
 	var fallback []Proto
 	for i := 0; i < len(q.Protos); i++ {
+		if err := r.ctx.Err(); err != nil {
+			return res, err
+		}
 		p := q.Protos[i]
 		if p == ProtoUnix || q.ProcOnly {
 			fallback = append(fallback, p)
@@ -163,6 +177,10 @@ func (r *NetReader) Sockets(q SocketQuery) (*SocketResult, error) {
 	}
 	for i, p := range fallback {
 		f := files[i]
+		if err := r.ctx.Err(); err != nil {
+			closeFiles(files[i:])
+			return res, err
+		}
 		if f == nil {
 			res.Missing = append(res.Missing, p)
 			continue
@@ -230,4 +248,12 @@ func sortStable(s []Socket) {
 func ReadAllClose(f *os.File) ([]byte, error) {
 	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, 64<<20))
+}
+
+func closeFiles(files []*os.File) {
+	for _, f := range files {
+		if f != nil {
+			f.Close()
+		}
+	}
 }

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -19,6 +20,10 @@ type ScanOptions struct {
 	// Sockets walks every /proc/PID/fd to map socket inodes to their owner
 	// and to find network namespaces held only by an open fd.
 	Sockets bool
+	// NetnsFds walks every /proc/PID/fd for namespaces held only by an open
+	// fd, without recording sockets (Sockets implies it). Discovery always
+	// sets it, so the namespaces found never depend on the output flags.
+	NetnsFds bool
 }
 
 // ProcEntry is everything one pass over /proc/PID learns about a process.
@@ -114,6 +119,12 @@ func (t *ProcTable) Entry(pid int) *ProcEntry {
 // directory fd and reads relative to it, so a PID that is reused mid-scan
 // fails instead of mixing two processes.
 func (fs FS) ScanProcs(opt ScanOptions) (*ProcTable, error) {
+	return fs.ScanProcsContext(context.Background(), opt)
+}
+
+// ScanProcsContext is ScanProcs that stops with ctx's error soon after ctx
+// is done: the workers check it before each PID.
+func (fs FS) ScanProcsContext(ctx context.Context, opt ScanOptions) (*ProcTable, error) {
 	root := fs.Proc()
 	d, err := os.Open(root)
 	if err != nil {
@@ -153,7 +164,10 @@ func (fs FS) ScanProcs(opt ScanOptions) (*ProcTable, error) {
 
 	s := newProcScanner()
 	t.root, t.scan, t.fdsDone = root, s, opt.Sockets
-	res, sockets := scanAll(root, pids, t.SelfPidnsIno, opt, s)
+	res, sockets := scanAll(ctx, root, pids, t.SelfPidnsIno, opt, s)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	t.sockets = sockets
 	for i, pid := range pids {
 		e, err := res[i].e, res[i].err
@@ -197,7 +211,7 @@ type scanResult struct {
 // order and fills its own socket map, so the first holder it records is its
 // lowest PID; merging the maps keeps the lowest PID overall, as netstat does.
 // first is the scanner of worker 0.
-func scanAll(root string, pids []int, selfPidns uint64, opt ScanOptions, first *procScanner) ([]scanResult, map[uint64]*Process) {
+func scanAll(ctx context.Context, root string, pids []int, selfPidns uint64, opt ScanOptions, first *procScanner) ([]scanResult, map[uint64]*Process) {
 	res := make([]scanResult, len(pids))
 	workers := scanWorkers
 	if len(pids) < 32 {
@@ -216,10 +230,16 @@ func scanAll(root string, pids []int, selfPidns uint64, opt ScanOptions, first *
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			done := ctx.Done()
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= len(pids) {
 					return
+				}
+				select {
+				case <-done:
+					return
+				default:
 				}
 				e, err := s.scanOne(root, pids[i], selfPidns, opt, m)
 				res[i] = scanResult{e: e, err: err, denied: s.denied}
@@ -326,6 +346,8 @@ func (s *procScanner) scanOne(root string, pid int, selfPidns uint64, opt ScanOp
 
 	if opt.Sockets {
 		s.walkFds(dfd, e, sockets)
+	} else if opt.NetnsFds {
+		s.walkFds(dfd, e, nil)
 	}
 	return e, nil
 }
@@ -405,6 +427,9 @@ func (s *procScanner) walkFds(dfd int, e *ProcEntry, sockets map[uint64]*Process
 			}
 			link := s.link[:m]
 			if ino, ok := bracketInode(link, "socket:["); ok {
+				if sockets == nil {
+					continue // a walk for namespace fds only
+				}
 				// Later walks (ResolveOwners) may visit PIDs out of order;
 				// the lowest PID still wins.
 				if p, seen := sockets[ino]; !seen || p.PID > e.Proc.PID {

@@ -7,10 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,11 +26,13 @@ type auditOptions struct {
 	unix       bool
 	watch      int
 	watchSet   bool
-	tcpOnly    bool
-	udpOnly    bool
-	declared   bool
-	allNodes   bool
-	nodes      []string
+	// deniedNoticed: the non-root notice was printed.
+	deniedNoticed bool
+	tcpOnly       bool
+	udpOnly       bool
+	declared      bool
+	allNodes      bool
+	nodes         []string
 
 	format output.Format
 	policy *audit.Policy
@@ -119,14 +118,14 @@ func (o *auditOptions) complete() error {
 }
 
 // scan reads every namespace's listeners once.
-func (o *auditOptions) scan() ([]audit.Listener, error) {
-	ls, _, err := o.scanInventory()
+func (o *auditOptions) scan(ctx context.Context) ([]audit.Listener, error) {
+	ls, _, err := o.scanInventory(ctx)
 	return ls, err
 }
 
 // scanInventory is scan that also returns the host inventory.
-func (o *auditOptions) scanInventory() ([]audit.Listener, *inspect.Inventory, error) {
-	inv, err := o.root.fs.Discover(inspect.DiscoverOptions{Sockets: true})
+func (o *auditOptions) scanInventory(ctx context.Context) ([]audit.Listener, *inspect.Inventory, error) {
+	inv, err := o.root.fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: true})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -146,12 +145,15 @@ func (o *auditOptions) scanInventory() ([]audit.Listener, *inspect.Inventory, er
 	q := inspect.SocketQuery{Protos: protos, TCPStates: inspect.StatesListen, UDPStates: inspect.StatesUDPUnconnected}
 	var ls []audit.Listener
 	for _, ns := range inv.Netns {
-		h, err := openNetns(inv, ns)
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		h, err := openReadable(inv, ns)
 		if err != nil {
 			notes.openFailed(ns, err, false)
 			continue
 		}
-		r := o.root.fs.NewNetReader(h)
+		r := o.root.fs.NewNetReaderContext(ctx, h)
 		res, err := r.Sockets(q)
 		r.Close()
 		h.Close()
@@ -166,6 +168,10 @@ func (o *auditOptions) scanInventory() ([]audit.Listener, *inspect.Inventory, er
 				ls = append(ls, l)
 			}
 		}
+	}
+	if !o.deniedNoticed {
+		// Once, not once per namespace (512 lines) or per --watch pass.
+		o.deniedNoticed = deniedNotice(o.ErrOut, inv, notes.denied, len(inv.Netns))
 	}
 	audit.SortListeners(ls)
 	return ls, inv, nil
@@ -186,10 +192,13 @@ func (o *auditOptions) rows(ls []audit.Listener) ([]output.AuditRow, bool) {
 }
 
 func (o *auditOptions) run(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if o.declared {
 		return o.runDeclared(ctx)
 	}
-	ls, err := o.scan()
+	ls, err := o.scan(ctx)
 	if err != nil {
 		return err
 	}
@@ -220,22 +229,22 @@ func (o *auditOptions) run(ctx context.Context) error {
 
 // watchLoop prints the first full audit as "opened" events, then only changes.
 func (o *auditOptions) watchLoop(ctx context.Context, prev []audit.Listener) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	opened, closed := audit.Diff(nil, prev)
 	for {
 		if err := o.printEvents(time.Now(), opened, closed); err != nil {
 			return err
 		}
+		t := time.NewTimer(time.Duration(o.watch) * time.Second)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return nil
-		case <-time.After(time.Duration(o.watch) * time.Second):
+		case <-t.C:
 		}
-		cur, err := o.scan()
+		cur, err := o.scan(ctx)
+		if ctx.Err() != nil {
+			return nil // interrupted mid-pass: the events so far stand
+		}
 		if err != nil {
 			return err
 		}
@@ -263,7 +272,7 @@ func (o *auditOptions) runDeclared(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ls, inv, err := o.scanInventory()
+	ls, inv, err := o.scanInventory(ctx)
 	if err != nil {
 		return err
 	}
@@ -321,8 +330,6 @@ func (o *auditOptions) runCluster(ctx context.Context) error {
 	if o.watch > 0 || o.declared {
 		return usagef("--watch and --declared are node-local; drop them with --all-nodes or node/NAME")
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	nodes := o.nodes
 	if o.allNodes {
 		all, err := o.root.ko.NodeNames(ctx)

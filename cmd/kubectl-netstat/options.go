@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"strings"
@@ -194,7 +195,13 @@ func run(args []string, streams IOStreams) int {
 	}
 	cmd := newCmdNetstat(o)
 	cmd.SetArgs(o.pre.args)
-	err := cmd.Execute()
+	ctx, sig := notifySignals(context.Background())
+	defer sig.stop()
+	err := cmd.ExecuteContext(ctx)
+	if code := sig.exitCode(); code != 0 {
+		// Interrupted: what was printed so far is flushed; no error line.
+		return code
+	}
 	if err != nil {
 		oneLine(streams.ErrOut, err)
 	}

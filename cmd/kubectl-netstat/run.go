@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
@@ -30,6 +28,8 @@ type nsView struct {
 	container *inspect.Container
 	tmpDir    string
 	label     string
+	// ctx ends the view's reads (a signal).
+	ctx context.Context
 }
 
 // reader returns the namespace's reader, opened once per run so each
@@ -39,7 +39,11 @@ func (v *nsView) reader(fs inspect.FS) *inspect.NetReader {
 		if v.fs != nil {
 			fs = *v.fs
 		}
-		v.r = fs.NewNetReader(v.h)
+		ctx := v.ctx
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		v.r = fs.NewNetReaderContext(ctx, v.h)
 	}
 	return v.r
 }
@@ -61,9 +65,6 @@ func (o *netstatOptions) run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
 	sc, err := o.newScene(ctx)
 	if err != nil {
 		return err
@@ -80,12 +81,20 @@ func (o *netstatOptions) run(ctx context.Context) error {
 		if err != nil || o.continuous == 0 || o.mode == modeStatistics {
 			return err
 		}
+		t := time.NewTimer(time.Duration(o.continuous) * time.Second)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return nil
-		case <-time.After(time.Duration(o.continuous) * time.Second):
+		case <-t.C:
 		}
 	}
+}
+
+// multi reports whether several namespaces are (or may be) printed, each
+// under its "# netns" line.
+func (sc *scene) multi(o *netstatOptions) bool {
+	return len(sc.views)+len(sc.remote) > 1 || o.allContainers || o.agentLines
 }
 
 // once prints one complete refresh for every selected namespace.
@@ -104,7 +113,7 @@ func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
 			fmt.Fprint(o.ErrOut, "(Not all processes could be identified, non-owned process info\n will not be shown, you would have to be root to see it all.)\n")
 		}
 	}
-	multi := len(sc.views)+len(sc.remote) > 1 || o.allContainers || o.agentLines
+	multi := sc.multi(o)
 	out := &collected{}
 	var pre *socketPrefetch
 	if o.mode == modeSockets && len(sc.views) > 1 {
@@ -112,6 +121,13 @@ func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
 		defer pre.stop()
 	}
 	for k, v := range sc.views {
+		if err := sc.ctx.Err(); err != nil {
+			// Interrupted: end a JSON array so the output so far parses.
+			if o.format == output.FormatJSON && out.json.n > 0 {
+				out.json.close(w)
+			}
+			return err
+		}
 		if multi && o.format == output.FormatText {
 			if v.label != "" {
 				fmt.Fprintln(w, v.label)

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
 	"github.com/kubectl-netstat/kubectl-netstat/kube"
@@ -36,20 +39,30 @@ type scene struct {
 	// shown holds the inodes of the namespaces in views.
 	shown map[uint64]bool
 	want  []uint64
+
+	// What selectNetns needs again on each -c refresh.
+	refs         []kube.PodRef
+	haveCluster  bool
+	localTargets []string
+	execViews    []*nsView
+	// deniedNoticed: the one non-root notice was printed.
+	deniedNoticed bool
 }
 
 func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
 	sc := &scene{names: output.NoNames{}, ctx: ctx}
 	if !(o.flags.NumericHosts && o.flags.NumericPorts && o.flags.NumericUsers) && o.format == output.FormatText {
-		sc.names = inspect.NewNames("/", nameLookupTimeout)
+		n := inspect.NewNames("/", nameLookupTimeout)
+		n.Ctx = ctx
+		sc.names = n
 	}
 	sc.needDiscovery = len(o.targets) > 0 || o.allContainers || o.format != output.FormatText
 	if !sc.needDiscovery {
-		sc.views = []*nsView{{h: nsenter.None()}}
+		sc.views = []*nsView{{h: nsenter.None(), ctx: ctx}}
 		return sc, nil
 	}
 	sc.lazyOwners = o.lazyOwners()
-	inv, err := o.fs.Discover(inspect.DiscoverOptions{Sockets: (o.flags.Programs || o.format != output.FormatText || o.ko.Container != "") && !sc.lazyOwners})
+	inv, err := o.fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: (o.flags.Programs || o.format != output.FormatText || o.ko.Container != "") && !sc.lazyOwners})
 	if err != nil {
 		return nil, err
 	}
@@ -90,61 +103,151 @@ func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
 		notes.discovery(inv)
 	}
 	defer notes.done()
-	var selected []*inspect.Netns
-	switch {
-	case o.allContainers:
-		selected = inv.Netns
-	case len(o.targets) > 0 || len(refs) > 0:
-		// Each namespace is printed once, however many targets name it.
-		seen := map[uint64]bool{}
-		add := func(nss []*inspect.Netns) {
-			for _, ns := range nss {
-				if !seen[ns.Inode] {
-					seen[ns.Inode] = true
-					selected = append(selected, ns)
-				}
-			}
-		}
-		add(fromPods)
-		for _, t := range localTargets {
-			nss, err := inv.Resolve(t)
-			if err != nil {
-				return nil, o.targetError(t, err)
-			}
-			add(nss)
-		}
-		if o.ko.Container != "" && len(selected) > 0 {
-			c, err := findContainer(selected, o.ko.Container)
-			if err != nil {
-				return nil, err
-			}
-			sc.container = c
-		}
-	default:
-		selected = []*inspect.Netns{inv.NetnsOf(inv.Procs.SelfNetnsIno)}
+	sc.refs, sc.haveCluster, sc.localTargets = refs, haveCluster, localTargets
+	selected, err := o.selectNetns(sc, inv, fromPods, true)
+	if err != nil {
+		return nil, err
 	}
-	for _, ns := range selected {
-		h, err := openNetns(inv, ns)
-		if err != nil {
-			// A namespace that vanished mid-run (process exited, mount removed): note it and go on.
-			notes.openFailed(ns, err, !o.allContainers)
-			continue
-		}
-		sc.views = append(sc.views, &nsView{h: h, netns: ns})
-	}
+	sc.setViews(o, inv, selected, notes)
 	for _, rp := range execPods {
 		v, err := o.execView(ctx, rp)
 		if err != nil {
 			sc.close()
 			return nil, err
 		}
+		sc.execViews = append(sc.execViews, v)
 		sc.views = append(sc.views, v)
 	}
+	sc.markShown()
+	return sc, nil
+}
+
+// selectNetns picks the namespaces to print from an inventory: all of them
+// (--all-containers), the targets', or the scanner's own. On a -c refresh
+// (first false) a target that no longer resolves is a warning, not the end.
+func (o *netstatOptions) selectNetns(sc *scene, inv *inspect.Inventory, fromPods []*inspect.Netns, first bool) ([]*inspect.Netns, error) {
+	if o.allContainers {
+		return inv.Netns, nil
+	}
+	if len(o.targets) == 0 && len(sc.refs) == 0 {
+		if ns := inv.NetnsOf(inv.Procs.SelfNetnsIno); ns != nil {
+			return []*inspect.Netns{ns}, nil
+		}
+		return nil, nil
+	}
+	var selected []*inspect.Netns
+	// Each namespace is printed once, however many targets name it.
+	seen := map[uint64]bool{}
+	add := func(nss []*inspect.Netns) {
+		for _, ns := range nss {
+			if ns != nil && !seen[ns.Inode] {
+				seen[ns.Inode] = true
+				selected = append(selected, ns)
+			}
+		}
+	}
+	if !first && sc.haveCluster && len(sc.refs) > 0 {
+		// Pods placed on this host are found again by container ID.
+		fromPods, _, _ = o.placePods(inv, sc.refs)
+	}
+	add(fromPods)
+	for _, t := range sc.localTargets {
+		nss, err := inv.Resolve(t)
+		if err != nil {
+			if first {
+				return nil, o.targetError(t, err)
+			}
+			fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: %v\n", o.targetError(t, err))
+			continue
+		}
+		add(nss)
+	}
+	if o.ko.Container != "" && len(selected) > 0 {
+		c, err := findContainer(selected, o.ko.Container)
+		if err != nil {
+			if first {
+				return nil, err
+			}
+			fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: %v\n", err)
+		}
+		sc.container = c
+	}
+	return selected, nil
+}
+
+// setViews makes the local views match selected: a namespace already open
+// keeps its handle and reader (entered once however often -c refreshes), a
+// new one is opened, and one no longer selected (it died) is closed, so a
+// refresh never prints, or holds open, a dead namespace. Namespaces this
+// user may not enter are counted for one notice instead of failing the run.
+func (sc *scene) setViews(o *netstatOptions, inv *inspect.Inventory, selected []*inspect.Netns, notes *notes) {
+	old := map[uint64]*nsView{}
+	for _, v := range sc.views {
+		if v.netns != nil && v.fs == nil {
+			old[v.netns.Inode] = v
+		}
+	}
+	views := make([]*nsView, 0, len(selected)+len(sc.execViews))
+	for _, ns := range selected {
+		if v := old[ns.Inode]; v != nil {
+			v.netns = ns
+			views = append(views, v)
+			delete(old, ns.Inode)
+			continue
+		}
+		h, err := openReadable(inv, ns)
+		if err != nil {
+			// Vanished mid-run (process exited, mount removed, fd swapped) or
+			// not ours to enter: noted, and the run goes on.
+			notes.openFailed(ns, err, !o.allContainers)
+			continue
+		}
+		views = append(views, &nsView{h: h, netns: ns, ctx: sc.ctx})
+	}
+	for _, v := range old {
+		v.close()
+	}
+	sc.views = append(views, sc.execViews...)
+	if !sc.deniedNoticed {
+		sc.deniedNoticed = deniedNotice(o.ErrOut, inv, notes.denied, len(selected))
+	}
+}
+
+// markShown records the inodes of the namespaces in views.
+func (sc *scene) markShown() {
 	sc.shown = make(map[uint64]bool, len(sc.views))
 	for _, v := range sc.views {
 		sc.shown[sc.netnsIno(v)] = true
 	}
-	return sc, nil
+}
+
+// isPermission reports whether err is the kernel refusing this user
+// (EPERM from setns, EACCES opening another user's /proc/PID/ns/net).
+func isPermission(err error) bool {
+	return errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) || errors.Is(err, inspect.ErrPermission)
+}
+
+// deniedNotice prints the one line a multi-namespace command run without
+// root gives about what root would add: namespaces found but not enterable,
+// and processes whose namespace could not even be seen. It reports whether
+// it printed.
+func deniedNotice(w io.Writer, inv *inspect.Inventory, denied, total int) bool {
+	hidden := 0
+	if inv != nil && inv.Procs != nil {
+		hidden = len(inv.Procs.Unreadable)
+	}
+	if denied == 0 && (hidden == 0 || os.Geteuid() == 0) {
+		return false
+	}
+	var parts []string
+	if denied > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d network namespaces found could not be entered", denied, total))
+	}
+	if hidden > 0 {
+		parts = append(parts, fmt.Sprintf("the namespaces of %d processes could not be seen", hidden))
+	}
+	fmt.Fprintf(w, "kubectl-netstat: not all namespaces shown: %s; run as root to see them all\n", strings.Join(parts, ", and "))
+	return true
 }
 
 // lazyOwners reports whether -p owners are resolved per namespace for the
@@ -204,7 +307,7 @@ func (sc *scene) refresh(o *netstatOptions) error {
 	}
 	if sc.needDiscovery {
 		// Later refreshes rediscover, so containers that started since are tagged.
-		inv, err := o.fs.Discover(inspect.DiscoverOptions{Sockets: !sc.lazyOwners})
+		inv, err := o.fs.DiscoverContext(sc.ctx, inspect.DiscoverOptions{Sockets: !sc.lazyOwners})
 		if err != nil {
 			return err
 		}
@@ -212,9 +315,19 @@ func (sc *scene) refresh(o *netstatOptions) error {
 		if sc.lazyOwners {
 			sc.procs.ProbeFdDirs()
 		}
+		notes := newNotes(o.ErrOut, o.verbose, o.allContainers, o.targets)
+		notes.discovery(inv)
+		defer notes.done()
+		// Namespaces that appeared since are shown, dead ones dropped and closed.
+		selected, err := o.selectNetns(sc, inv, nil, false)
+		if err != nil {
+			return err
+		}
+		sc.setViews(o, inv, selected, notes)
+		sc.markShown()
 		return nil
 	}
-	t, err := o.fs.ScanProcs(inspect.ScanOptions{Sockets: true})
+	t, err := o.fs.ScanProcsContext(sc.ctx, inspect.ScanOptions{Sockets: true})
 	if err != nil {
 		return err
 	}
@@ -224,13 +337,18 @@ func (sc *scene) refresh(o *netstatOptions) error {
 
 func (sc *scene) close() {
 	for _, v := range sc.views {
-		if v.r != nil {
-			v.r.Close()
-		}
-		v.h.Close()
-		if v.tmpDir != "" {
-			os.RemoveAll(v.tmpDir)
-		}
+		v.close()
+	}
+}
+
+func (v *nsView) close() {
+	if v.r != nil {
+		v.r.Close()
+		v.r = nil
+	}
+	v.h.Close()
+	if v.tmpDir != "" {
+		os.RemoveAll(v.tmpDir)
 	}
 }
 
@@ -253,6 +371,20 @@ func openNetns(inv *inspect.Inventory, ns *inspect.Netns) (nsenter.Handle, error
 		return nsenter.None(), nil
 	}
 	return nsenter.Open(ns.Path)
+}
+
+// openReadable is openNetns that, for a user other than root, also checks
+// that the namespace can be entered: without CAP_SYS_ADMIN setns fails, and
+// that is better known before a header is printed.
+func openReadable(inv *inspect.Inventory, ns *inspect.Netns) (nsenter.Handle, error) {
+	h, err := openNetns(inv, ns)
+	if err == nil && h.IsOpen() && os.Geteuid() != 0 {
+		if err = nsenter.Do(h, func() error { return nil }); err != nil {
+			h.Close()
+			return nsenter.None(), err
+		}
+	}
+	return h, err
 }
 
 // keepContainerRow applies --container: rows owned by that container's processes.

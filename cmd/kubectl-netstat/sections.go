@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 
@@ -63,6 +64,15 @@ func (o *netstatOptions) printRoutes(w *bufio.Writer, sc *scene, v *nsView, out 
 		}
 		rs, err := inspect.ReadRoute4(f)
 		f.Close()
+		var noTable error
+		if errors.Is(err, inspect.ErrNoRouteTable) {
+			// netstat prints the header and exits 1 without a word; in a
+			// multi-namespace listing the other namespaces still follow.
+			err = nil
+			if !sc.multi(o) {
+				noTable = &exitError{code: exitProblem, silent: true}
+			}
+		}
 		if err != nil {
 			return o.nsErr(v, err)
 		}
@@ -84,6 +94,9 @@ func (o *netstatOptions) printRoutes(w *bufio.Writer, sc *scene, v *nsView, out 
 			if err := output.WriteRouteCache4(w, o.extend); err != nil {
 				return err
 			}
+		}
+		if noTable != nil {
+			return noTable
 		}
 	}
 	return nil

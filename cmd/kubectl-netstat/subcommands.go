@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"os"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
@@ -20,7 +23,7 @@ func subcommands(root *netstatOptions) []*cobra.Command {
 }
 
 // complete parses the shared --output/--host-root/--proc-root flags and runs discovery.
-func (o *listOptions) complete(sockets bool) error {
+func (o *listOptions) complete(ctx context.Context, sockets bool) error {
 	f, err := output.ParseFormat(o.root.outputFormat)
 	if err != nil {
 		return usagef("%v", err)
@@ -31,7 +34,10 @@ func (o *listOptions) complete(sockets bool) error {
 		return err
 	}
 	o.root.fs = fs
-	inv, err := fs.Discover(inspect.DiscoverOptions{Sockets: sockets})
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	inv, err := fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: sockets})
 	if err != nil {
 		return err
 	}
@@ -51,13 +57,22 @@ func newCmdNamespaces(root *netstatOptions) *cobra.Command {
 		Example: "  kubectl-netstat namespaces\n  kubectl-netstat namespaces --output json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.complete(false); err != nil {
+			if err := o.complete(cmd.Context(), false); err != nil {
 				return err
 			}
 			rows := make([]output.NamespaceRow, 0, len(o.inv.Netns))
+			denied := 0
 			for _, ns := range o.inv.Netns {
-				rows = append(rows, output.NamespaceRow{Netns: ns, Sockets: countSockets(o.root, o.inv, ns)})
+				if err := cmd.Context().Err(); err != nil {
+					return err
+				}
+				n := countSockets(cmd.Context(), o.root, o.inv, ns)
+				if n < 0 && os.Geteuid() != 0 {
+					denied++
+				}
+				rows = append(rows, output.NamespaceRow{Netns: ns, Sockets: n})
 			}
+			deniedNotice(o.ErrOut, o.inv, denied, len(o.inv.Netns))
 			switch o.format {
 			case output.FormatJSON, output.FormatNDJSON:
 				recs := make([]output.NamespaceRecord, len(rows))
@@ -80,7 +95,7 @@ func newCmdContainers(root *netstatOptions) *cobra.Command {
 		Example: "  kubectl-netstat containers\n  kubectl-netstat containers --output json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.complete(false); err != nil {
+			if err := o.complete(cmd.Context(), false); err != nil {
 				return err
 			}
 			switch o.format {
@@ -105,13 +120,13 @@ func noArgs(cmd *cobra.Command, args []string) error {
 }
 
 // countSockets counts a namespace's sockets of every table, -1 when it cannot be entered.
-func countSockets(o *netstatOptions, inv *inspect.Inventory, ns *inspect.Netns) int {
-	h, err := openNetns(inv, ns)
+func countSockets(ctx context.Context, o *netstatOptions, inv *inspect.Inventory, ns *inspect.Netns) int {
+	h, err := openReadable(inv, ns)
 	if err != nil {
 		return -1
 	}
 	defer h.Close()
-	r := o.fs.NewNetReader(h)
+	r := o.fs.NewNetReaderContext(ctx, h)
 	defer r.Close()
 	res, err := r.Sockets(inspect.SocketQuery{
 		Protos: []inspect.Proto{inspect.ProtoTCP, inspect.ProtoTCP6, inspect.ProtoUDP, inspect.ProtoUDP6,

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
 )
 
 // notes is what a run says on stderr about the host rather than its output:
@@ -31,6 +32,9 @@ type notes struct {
 	netnsArgs []string
 
 	goneProcs, goneNetns int
+	// denied counts namespaces this user may not enter (not root): one
+	// notice says so instead of a warning each.
+	denied int
 }
 
 // newNotes scopes the warnings to targets (none: the whole host when hostWide).
@@ -84,7 +88,13 @@ func (n *notes) concerns(s string) bool {
 // that vanished (its last process exited, its mount went away) is only
 // counted when it was not asked for by name.
 func (n *notes) openFailed(ns *inspect.Netns, err error, named bool) {
-	if !named && isVanished(err) {
+	if isPermission(err) {
+		n.denied++
+		return
+	}
+	// A path that no longer leads to a namespace (a process swapped its fd
+	// for another file) is a namespace gone from that path.
+	if !named && (isVanished(err) || errors.Is(err, nsenter.ErrNotNetns)) {
 		n.goneNetns++
 		return
 	}
@@ -108,5 +118,5 @@ func isVanished(err error) bool {
 // isRoutineWarning tells apart notes about processes whose namespaces root
 // cannot read (common in sandboxes) from warnings about bad input.
 func isRoutineWarning(s string) bool {
-	return strings.Contains(s, "only partly readable")
+	return strings.Contains(s, "only partly readable") || strings.Contains(s, "permission denied")
 }
