@@ -186,6 +186,10 @@ type result struct {
 	code           int // -1: did not run or was killed
 }
 
+// cmdTimeout only catches a hung command: a loaded machine may be slow,
+// which is not wrong, so it is generous.
+const cmdTimeout = 5 * time.Minute
+
 // run runs a command with the C locale (netstat's untranslated texts) and
 // a timeout.
 func run(timeout time.Duration, name string, args ...string) result {
@@ -234,7 +238,7 @@ func removeStaleNamespaces() {
 		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
 			continue
 		}
-		run(10*time.Second, "ip", "netns", "del", e.Name())
+		run(cmdTimeout, "ip", "netns", "del", e.Name())
 	}
 }
 
@@ -260,7 +264,7 @@ type sockdProc struct {
 // soon after setup.
 func newNamespace(tag string) (*scene, error) {
 	name := fmt.Sprintf("%s%d-%08x%s", nsNamePrefix, os.Getpid(), rand.Uint32(), tag)
-	if r := run(10*time.Second, "ip", "netns", "add", name); r.code != 0 {
+	if r := run(cmdTimeout, "ip", "netns", "add", name); r.code != 0 {
 		return nil, fmt.Errorf("ip netns add %s: %s", name, r.stderr)
 	}
 	s := &scene{name: name, path: "/run/netns/" + name}
@@ -275,7 +279,7 @@ echo 0 > /proc/sys/net/ipv6/conf/$k/accept_dad
 echo 0 > /proc/sys/net/ipv6/conf/$k/dad_transmits
 echo 0 > /proc/sys/net/ipv6/conf/$k/router_solicitations
 done`
-	if r := run(10*time.Second, "ip", "netns", "exec", name, "sh", "-ec", sysctl); r.code != 0 {
+	if r := run(cmdTimeout, "ip", "netns", "exec", name, "sh", "-ec", sysctl); r.code != 0 {
 		s.close()
 		return nil, fmt.Errorf("sysctl in %s: %s", name, r.stderr)
 	}
@@ -288,7 +292,7 @@ done`
 
 // ip runs "ip -n NS ARGS..." and fails on any error.
 func (s *scene) ip(args ...string) error {
-	r := run(10*time.Second, "ip", append([]string{"-n", s.name}, args...)...)
+	r := run(cmdTimeout, "ip", append([]string{"-n", s.name}, args...)...)
 	if r.code != 0 {
 		return fmt.Errorf("ip -n %s %s: %s", s.name, strings.Join(args, " "), strings.TrimSpace(r.stderr))
 	}
@@ -349,14 +353,14 @@ func (s *scene) close() {
 		}
 	}
 	s.procs = nil
-	run(10*time.Second, "ip", "netns", "del", s.name)
+	run(cmdTimeout, "ip", "netns", "del", s.name)
 }
 
 // freshTimeWait adds TIME_WAIT entries (v4 on port, v6 on port+1) that
 // last 60 s from now; a slow run would otherwise outlive the scene's own.
 func (s *scene) freshTimeWait(t *testing.T, port int) {
 	t.Helper()
-	r := run(15*time.Second, "ip", "netns", "exec", s.name, env.sockd,
+	r := run(cmdTimeout, "ip", "netns", "exec", s.name, env.sockd,
 		fmt.Sprintf("timewait 127.0.0.1:%d", port), fmt.Sprintf("timewait [::1]:%d", port+1))
 	if r.code != 0 || r.stdout != "ready\n" {
 		t.Fatalf("sockd timewait: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
@@ -372,7 +376,7 @@ func (s *scene) settle() {
 	same := 0
 	deadline := time.Now().Add(12 * time.Second)
 	for time.Now().Before(deadline) && same < 6 {
-		r := run(5*time.Second, "ip", "netns", "exec", s.name, "cat", "/proc/net/dev", "/proc/net/snmp6")
+		r := run(cmdTimeout, "ip", "netns", "exec", s.name, "cat", "/proc/net/dev", "/proc/net/snmp6")
 		if r.stdout == last {
 			same++
 		} else {

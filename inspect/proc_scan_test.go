@@ -418,9 +418,10 @@ func TestScanProcsChurn(t *testing.T) {
 		}
 	}()
 	fs, _ := NewFS("/proc", "/")
-	deadline := time.Now().Add(time.Second)
+	// A count of scans, not a second of them: on a loaded machine one scan
+	// may take longer than a second, which is slow, not wrong.
 	scans := 0
-	for time.Now().Before(deadline) {
+	for scans < 5 {
 		tab, err := fs.ScanProcs(ScanOptions{Sockets: true})
 		if err != nil {
 			t.Fatalf("scan %d: %v", scans, err)
@@ -439,9 +440,7 @@ func TestScanProcsChurn(t *testing.T) {
 	}
 	close(stop)
 	<-done
-	if scans < 2 {
-		t.Fatalf("only %d scans", scans)
-	}
+	t.Logf("%d scans under fork churn, PIDs ascending in each", scans)
 }
 
 // BenchmarkScanProcsSockets measures the fd walk with many sockets in one
