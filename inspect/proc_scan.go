@@ -163,6 +163,7 @@ func (fs FS) ScanProcsContext(ctx context.Context, opt ScanOptions) (*ProcTable,
 	}
 
 	s := newProcScanner()
+	s.nsDev = t.SelfNetnsDev
 	t.root, t.scan, t.fdsDone = root, s, opt.Sockets
 	res, sockets := scanAll(ctx, root, pids, t.SelfPidnsIno, opt, s)
 	if err := ctx.Err(); err != nil {
@@ -224,6 +225,7 @@ func scanAll(ctx context.Context, root string, pids []int, selfPidns uint64, opt
 		s := first
 		if w > 0 {
 			s = newProcScanner()
+			s.nsDev = first.nsDev
 		}
 		m := map[uint64]*Process{}
 		maps[w] = m
@@ -272,6 +274,8 @@ type procScanner struct {
 	// when none is left.
 	want    map[uint64]bool
 	stopped bool
+	// nsDev is the nsfs device (of the scanner's own netns), 0 if unknown.
+	nsDev uint64
 }
 
 func newProcScanner() *procScanner {
@@ -443,12 +447,15 @@ func (s *procScanner) walkFds(dfd int, e *ProcEntry, sockets map[uint64]*Process
 					}
 				}
 			} else if ino, ok := bracketInode(link, "net:["); ok && s.want == nil {
-				end := bytes.IndexByte(name, 0)
-				if end < 0 {
-					end = len(name)
-				}
-				if fd, ok := atoiBytes(name[:end]); ok {
+				if fd, ok := fdNumber(name); ok {
 					e.NetnsFds = append(e.NetnsFds, NetnsFd{FD: fd, Inode: ino})
+				}
+			} else if s.want == nil && s.nsDev != 0 && (string(link) == "/" || bytes.Contains(link, []byte("netns"))) {
+				// A namespace file opened through a bind mount reads as that
+				// path ("/" once the mount is gone), not net:[N]: stat says.
+				var st unix.Stat_t
+				if fd, ok := fdNumber(name); ok && unix.Fstatat(fdDir, strconv.Itoa(fd), &st, 0) == nil && st.Dev == s.nsDev {
+					e.NetnsFds = append(e.NetnsFds, NetnsFd{FD: fd, Inode: st.Ino})
 				}
 			}
 		}
@@ -520,6 +527,14 @@ func (t *ProcTable) ProbeFdDirs() {
 			return
 		}
 	}
+}
+
+// fdNumber parses a NUL-terminated getdents name.
+func fdNumber(name []byte) (int, bool) {
+	if end := bytes.IndexByte(name, 0); end >= 0 {
+		name = name[:end]
+	}
+	return atoiBytes(name)
 }
 
 // readlinkatRaw calls readlinkat with a NUL-terminated name already in memory

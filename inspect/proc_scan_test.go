@@ -469,3 +469,44 @@ func BenchmarkScanProcsSockets(b *testing.B) {
 		}
 	}
 }
+
+// Issue 11, item 6: a namespace held only by another process's fd must be
+// discovered whatever the output flags (Discover without Sockets, as -tln,
+// -tan and `namespaces` run it), also when the fd was opened through a bind
+// mount that is gone since (its link then reads "/", not net:[N]).
+func TestDiscoverFdHeldNetnsWithoutSockets(t *testing.T) {
+	scanSkipUnlessRoot(t)
+	name := "kns-fdheld-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%100000, 10)
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		t.Skipf("ip netns add: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
+	viaMount, err := os.Open("/run/netns/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(viaMount.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	scanStartHolder(t, "sleep", []string{"60"}, viaMount)
+	viaMount.Close()
+	if out, err := exec.Command("ip", "netns", "del", name).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns del: %v: %s", err, out)
+	}
+	fs, _ := NewFS("/proc", "/")
+	for _, opt := range []DiscoverOptions{{}, {Sockets: true}} {
+		inv, err := fs.Discover(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns := inv.NetnsOf(st.Ino)
+		if ns == nil {
+			t.Errorf("Discover(%+v): fd-held netns %d not found", opt, st.Ino)
+			continue
+		}
+		if !strings.Contains(ns.Path, "/fd/") {
+			t.Errorf("Discover(%+v): netns %d path %q, want a /proc/PID/fd/N", opt, st.Ino, ns.Path)
+		}
+	}
+}

@@ -171,7 +171,7 @@ func (o *auditOptions) scanInventory(ctx context.Context) ([]audit.Listener, *in
 	}
 	if !o.deniedNoticed {
 		// Once, not once per namespace (512 lines) or per --watch pass.
-		o.deniedNoticed = deniedNotice(o.ErrOut, inv, notes.denied, len(inv.Netns))
+		o.deniedNoticed = deniedNotice(o.ErrOut, o.root.fs, inv, notes.denied, len(inv.Netns))
 	}
 	audit.SortListeners(ls)
 	return ls, inv, nil

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/internal/safefile"
 	"github.com/kubectl-netstat/kubectl-netstat/kube"
 	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
@@ -209,7 +211,7 @@ func (sc *scene) setViews(o *netstatOptions, inv *inspect.Inventory, selected []
 	}
 	sc.views = append(views, sc.execViews...)
 	if !sc.deniedNoticed {
-		sc.deniedNoticed = deniedNotice(o.ErrOut, inv, notes.denied, len(selected))
+		sc.deniedNoticed = deniedNotice(o.ErrOut, o.fs, inv, notes.denied, len(selected))
 	}
 }
 
@@ -231,15 +233,20 @@ func isPermission(err error) bool {
 // root gives about what root would add: namespaces found but not enterable,
 // and processes whose namespace could not even be seen. It reports whether
 // it printed.
-func deniedNotice(w io.Writer, inv *inspect.Inventory, denied, total int) bool {
+func deniedNotice(w io.Writer, fs inspect.FS, inv *inspect.Inventory, denied, total int) bool {
 	hidden := 0
 	if inv != nil && inv.Procs != nil {
 		hidden = len(inv.Procs.Unreadable)
 	}
-	if denied == 0 && (hidden == 0 || os.Geteuid() == 0) {
+	root := os.Geteuid() == 0
+	hidepid := !root && procHidesPIDs(fs.ProcRoot)
+	if denied == 0 && (hidden == 0 || root) && !hidepid {
 		return false
 	}
 	var parts []string
+	if hidepid {
+		parts = append(parts, "other users' processes are hidden by this procfs (hidepid)")
+	}
 	if denied > 0 {
 		parts = append(parts, fmt.Sprintf("%d of %d network namespaces found could not be entered", denied, total))
 	}
@@ -465,4 +472,29 @@ func netnsLine(ns *inspect.Netns) string {
 		fmt.Fprintf(&b, " names: %s", strings.Join(ns.Names, ", "))
 	}
 	return b.String()
+}
+
+// procHidesPIDs reports whether the procfs at procRoot is mounted with
+// hidepid (other users' processes invisible), from /proc/self/mountinfo.
+func procHidesPIDs(procRoot string) bool {
+	b, err := safefile.ReadFile(filepath.Join(procRoot, "self", "mountinfo"), 16<<20)
+	if err != nil {
+		return false
+	}
+	hides := false
+	for _, l := range strings.Split(string(b), "\n") {
+		pre, post, ok := strings.Cut(l, " - ")
+		f, pf := strings.Fields(pre), strings.Fields(post)
+		if !ok || len(f) < 5 || len(pf) < 3 || f[4] != procRoot || pf[0] != "proc" {
+			continue
+		}
+		// The last mount at that point is the one on top.
+		hides = false
+		for _, opt := range strings.Split(pf[2], ",") {
+			if v, ok := strings.CutPrefix(opt, "hidepid="); ok && v != "0" && v != "off" {
+				hides = true
+			}
+		}
+	}
+	return hides
 }

@@ -72,7 +72,7 @@ func newCmdNamespaces(root *netstatOptions) *cobra.Command {
 				}
 				rows = append(rows, output.NamespaceRow{Netns: ns, Sockets: n})
 			}
-			deniedNotice(o.ErrOut, o.inv, denied, len(o.inv.Netns))
+			deniedNotice(o.ErrOut, o.root.fs, o.inv, denied, len(o.inv.Netns))
 			switch o.format {
 			case output.FormatJSON, output.FormatNDJSON:
 				recs := make([]output.NamespaceRecord, len(rows))
