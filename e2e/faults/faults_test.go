@@ -681,3 +681,63 @@ func TestProcessesExitMidScan(t *testing.T) {
 	tl.extra = append(tl.extra, fmt.Sprintf("%d namespaced processes started and exited", started))
 	tl.report(t, "exit mid-scan")
 }
+
+// TestContinuousRediscovers (issue 11, item 4): `--all-containers -c` finds
+// a namespace created after the first refresh, and drops — and closes — one
+// deleted since.
+func TestContinuousRediscovers(t *testing.T) {
+	needRoot(t)
+	c, _, e := command(env.tool, "--all-containers", "-tln", "-c", "1")
+	out := &syncBuf{}
+	c.Stdout = out
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	waitOut := func(what string, ok func(string) bool) {
+		t.Helper()
+		deadline := time.Now().Add(hangLimit)
+		for time.Now().Before(deadline) {
+			if ok(out.String()) {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("never saw %s; stderr %s", what, e.String())
+	}
+	waitOut("a first refresh", func(s string) bool { return strings.Contains(s, "# netns ") })
+	name := uniq("later")
+	netnsAdd(t, name)
+	var st syscall.Stat_t
+	if err := syscall.Stat("/run/netns/"+name, &st); err != nil {
+		t.Fatal(err)
+	}
+	line := fmt.Sprintf("# netns %d named names: /run/netns/%s\n", st.Ino, name)
+	waitOut("the new namespace", func(s string) bool { return strings.Contains(s, line) })
+	if b, err := exec.Command("ip", "netns", "del", name).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns del: %v: %s", err, b)
+	}
+	// The refreshes after the deletion: each starts with the host's block.
+	var self syscall.Stat_t
+	if err := syscall.Stat("/proc/thread-self/ns/net", &self); err != nil {
+		t.Fatal(err)
+	}
+	hostLine := fmt.Sprintf("# netns %d host", self.Ino)
+	mark := len(out.String())
+	// Three starts after the mark: the refreshes between them are whole.
+	waitOut("two whole refreshes after the deletion", func(s string) bool { return strings.Count(s[mark:], hostLine) >= 3 })
+	parts := strings.Split(out.String()[mark:], hostLine)
+	for _, p := range parts[2 : len(parts)-1] {
+		if strings.Contains(p, fmt.Sprintf("# netns %d ", st.Ino)) {
+			t.Errorf("a refresh after the deletion still lists netns %d", st.Ino)
+		}
+	}
+	// And the process no longer holds it open.
+	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", c.Process.Pid))
+	for _, fd := range fds {
+		var fst syscall.Stat_t
+		if syscall.Stat(fmt.Sprintf("/proc/%d/fd/%s", c.Process.Pid, fd.Name()), &fst) == nil && fst.Ino == st.Ino && fst.Dev == st.Dev {
+			t.Errorf("fd %s still holds the deleted namespace %d", fd.Name(), st.Ino)
+		}
+	}
+}
