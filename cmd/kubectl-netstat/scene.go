@@ -166,13 +166,16 @@ func (o *netstatOptions) selectNetns(sc *scene, inv *inspect.Inventory, fromPods
 	}
 	if o.ko.Container != "" && len(selected) > 0 {
 		c, err := findContainer(selected, o.ko.Container)
-		if err != nil {
-			if first {
-				return nil, err
-			}
+		switch {
+		case err == nil:
+			sc.container = c
+		case first:
+			return nil, err
+		default:
+			// Gone on a refresh: show none of its rows, never all rows.
 			fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: %v\n", err)
+			selected = nil
 		}
-		sc.container = c
 	}
 	return selected, nil
 }
