@@ -3,6 +3,8 @@ package main
 import (
 	"strconv"
 	"strings"
+
+	"github.com/kubectl-netstat/kubectl-netstat/kube"
 )
 
 // netstat's short options that take no argument (getopt string
@@ -47,6 +49,14 @@ func numberLike(s string) bool {
 	}
 	_, err := strconv.ParseFloat(s, 64)
 	return err == nil
+}
+
+// hintSuffix is "; hint: …" for the kubectl habit that explains bad, or "".
+func hintSuffix(args []string, bad string) string {
+	if h := kube.HabitHint(args, bad); h != "" {
+		return "; hint: " + h
+	}
+	return ""
 }
 
 // formatLike reports whether s is the name of an output format of kubectl
@@ -150,7 +160,7 @@ func preprocess(in []string) preArgs {
 					if f == "" {
 						f = in[i+1]
 					}
-					p.setErr(usagef("unknown output format %q: use text, wide, json or ndjson (-o alone is netstat's --timers)", f))
+					p.setErr(usagef("unknown output format %q: use text, wide, json or ndjson (-o alone is netstat's --timers)%s", f, hintSuffix(in, f)))
 					j = len(letters)
 				} else {
 					kept.WriteByte(c)
@@ -174,7 +184,7 @@ func preprocess(in []string) preArgs {
 						case !strings.HasPrefix(next, "-") && !strings.Contains(next, "/"):
 							// "-c nginx" is kubectl's container flag, or a target
 							// that -c swallowed: either way ask, don't guess.
-							p.setErr(usagef("-c takes a number of seconds, not %q; -c is netstat's continuous mode: to choose a container use --container %s, or put a target before -c (kubectl-netstat %s -c)", next, next, next))
+							p.setErr(usagef("-c takes a number of seconds, not %q; to watch a target put it before -c (kubectl-netstat %s -c)%s", next, next, hintSuffix(in, next)))
 						}
 						kept.WriteByte(c)
 					}

@@ -155,8 +155,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-tc", "web"}, exitUsage, "--container web"},
 		{[]string{"-o", "xml"}, exitUsage, `unknown output format "xml"`},
 		{[]string{"-tln", "-oyaml"}, exitUsage, `unknown output format "yaml"`},
-		{[]string{"namespaces", "extra"}, exitUsage, `unknown command "extra"`},
-		{[]string{"containers", "extra"}, exitUsage, `unknown command "extra"`},
+		{[]string{"namespaces", "extra"}, exitUsage, "takes no target"},
+		{[]string{"containers", "extra"}, exitUsage, "takes no target"},
 		// Item 8: bounds on -c and --watch (one day; 0 and negatives are errors).
 		{[]string{"--continuous=9223372037"}, exitUsage, "from 1 to 86400"},
 		{[]string{"--continuous=18446744074"}, exitUsage, "from 1 to 86400"},

@@ -193,6 +193,9 @@ func (o *netstatOptions) validate() error {
 			return usagef("unexpected argument %q", t)
 		}
 		if err := checkTarget(t); err != nil {
+			if h := kube.HabitHint(o.ko.RawArgs, t); h != "" {
+				return usagef("%v; hint: %s", err, h)
+			}
 			return err
 		}
 	}

@@ -59,8 +59,10 @@ func TestContradictionsAreUsageErrors(t *testing.T) {
 }
 
 // TestHabitHints runs kubectl habits against an empty state root: each
-// word lands as a target that is not found (exit 1), or as a bad family
-// (exit 2), and the one line names the long flag, with no ": not found" tail.
+// word lands as a target that is not found (exit 1), or as a usage error
+// (exit 2: a bad family, a word -c cannot take, a kubectl output format, a
+// malformed target), and the one line names the long flag, with no
+// ": not found" tail.
 func TestHabitHints(t *testing.T) {
 	noCluster(t)
 	root := t.TempDir()
@@ -71,10 +73,12 @@ func TestHabitHints(t *testing.T) {
 	}{
 		{[]string{"-n", "kube-system", "coredns"}, exitProblem, "; hint: -n is netstat's --numeric; for a namespace use --namespace kube-system"},
 		{[]string{"-tln", "-l", "app=web"}, exitProblem, "for a label selector use --selector app=web"},
-		{[]string{"-c", "envoy"}, exitProblem, "for a container use --container envoy"},
+		// Issue 11: a word -c cannot take, a kubectl output format and a
+		// malformed target are usage errors (exit 2); the hint stays.
+		{[]string{"-c", "envoy"}, exitUsage, "for a container use --container envoy"},
 		{[]string{"-A", "web"}, exitUsage, "unknown address family `web'; use inet, inet6 or unix; hint: -A is netstat's --protocol=FAMILY; for every namespace use --all-namespaces"},
-		{[]string{"-tln", "-o", "yaml"}, exitProblem, "yaml is not an output format here: use --output json"},
-		{[]string{"-s", "https://203.0.113.7:6443"}, exitProblem, "for the API server use --server https://203.0.113.7:6443"},
+		{[]string{"-tln", "-o", "yaml"}, exitUsage, "yaml is not an output format here: use --output json"},
+		{[]string{"-s", "https://203.0.113.7:6443"}, exitUsage, "for the API server use --server https://203.0.113.7:6443"},
 		{[]string{"-tln", "-v", "5"}, exitProblem, "-v is netstat's --verbose and takes no level"},
 	} {
 		args := append(tc.args, "--host-root", root)
