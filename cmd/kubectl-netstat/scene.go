@@ -110,7 +110,10 @@ func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc.setViews(o, inv, selected, notes)
+	if err := sc.setViews(o, inv, selected, notes); err != nil {
+		sc.close()
+		return nil, err
+	}
 	for _, rp := range execPods {
 		v, err := o.execView(ctx, rp)
 		if err != nil {
@@ -184,8 +187,10 @@ func (o *netstatOptions) selectNetns(sc *scene, inv *inspect.Inventory, fromPods
 // keeps its handle and reader (entered once however often -c refreshes), a
 // new one is opened, and one no longer selected (it died) is closed, so a
 // refresh never prints, or holds open, a dead namespace. Namespaces this
-// user may not enter are counted for one notice instead of failing the run.
-func (sc *scene) setViews(o *netstatOptions, inv *inspect.Inventory, selected []*inspect.Netns, notes *notes) {
+// user may not enter are counted for one notice (--all-containers) instead
+// of failing the run; one asked for by name is an error.
+func (sc *scene) setViews(o *netstatOptions, inv *inspect.Inventory, selected []*inspect.Netns, notes *notes) error {
+	var denied error
 	old := map[uint64]*nsView{}
 	for _, v := range sc.views {
 		if v.netns != nil && v.fs == nil {
@@ -201,6 +206,10 @@ func (sc *scene) setViews(o *netstatOptions, inv *inspect.Inventory, selected []
 			continue
 		}
 		h, err := openReadable(inv, ns)
+		if err != nil && !o.allContainers && isPermission(err) && denied == nil {
+			// A namespace asked for by name that this user may not enter.
+			denied = &exitError{code: exitProblem, msg: fmt.Sprintf("netns %d: %v; run as root to read it", ns.Inode, err)}
+		}
 		if err != nil {
 			// Vanished mid-run (process exited, mount removed, fd swapped) or
 			// not ours to enter: noted, and the run goes on.
@@ -213,9 +222,10 @@ func (sc *scene) setViews(o *netstatOptions, inv *inspect.Inventory, selected []
 		v.close()
 	}
 	sc.views = append(views, sc.execViews...)
-	if !sc.deniedNoticed {
+	if !sc.deniedNoticed && o.allContainers {
 		sc.deniedNoticed = deniedNotice(o.ErrOut, o.fs, inv, notes.denied, len(selected))
 	}
+	return denied
 }
 
 // markShown records the inodes of the namespaces in views.
@@ -333,7 +343,9 @@ func (sc *scene) refresh(o *netstatOptions) error {
 		if err != nil {
 			return err
 		}
-		sc.setViews(o, inv, selected, notes)
+		if err := sc.setViews(o, inv, selected, notes); err != nil {
+			return err
+		}
 		sc.markShown()
 		return nil
 	}
