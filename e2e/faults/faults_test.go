@@ -729,17 +729,32 @@ func TestContinuousRediscovers(t *testing.T) {
 		t.Fatalf("never saw %s; stderr %s", what, e.String())
 	}
 	waitOut("a first refresh", func(s string) bool { return strings.Contains(s, "# netns ") })
-	name := uniq("later")
-	netnsAdd(t, name)
-	var st syscall.Stat_t
-	if err := syscall.Stat("/run/netns/"+name, &st); err != nil {
+	// A namespace held by one process only, not a bind mount: another test
+	// making a mount namespace meanwhile would copy a bind mount and keep
+	// the namespace alive after "ip netns del".
+	holder := exec.Command("unshare", "-n", "sleep", "600")
+	if err := holder.Start(); err != nil {
 		t.Fatal(err)
 	}
-	line := fmt.Sprintf("# netns %d named names: /run/netns/%s\n", st.Ino, name)
-	waitOut("the new namespace", func(s string) bool { return strings.Contains(s, line) })
-	if b, err := exec.Command("ip", "netns", "del", name).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns del: %v: %s", err, b)
+	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	var st syscall.Stat_t
+	nsPath := fmt.Sprintf("/proc/%d/ns/net", holder.Process.Pid)
+	var self0 syscall.Stat_t
+	syscall.Stat("/proc/thread-self/ns/net", &self0)
+	for deadline := time.Now().Add(hangLimit); ; {
+		// unshare execs sleep once the namespace is made.
+		if syscall.Stat(nsPath, &st) == nil && st.Ino != self0.Ino {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("unshare -n never entered a new namespace")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
+	line := fmt.Sprintf("# netns %d ", st.Ino)
+	waitOut("the new namespace", func(s string) bool { return strings.Contains(s, line) })
+	holder.Process.Kill()
+	holder.Wait()
 	// The refreshes after the deletion: each starts with the host's block.
 	var self syscall.Stat_t
 	if err := syscall.Stat("/proc/thread-self/ns/net", &self); err != nil {
@@ -751,7 +766,7 @@ func TestContinuousRediscovers(t *testing.T) {
 	waitOut("two whole refreshes after the deletion", func(s string) bool { return strings.Count(s[mark:], hostLine) >= 3 })
 	parts := strings.Split(out.String()[mark:], hostLine)
 	for _, p := range parts[2 : len(parts)-1] {
-		if strings.Contains(p, fmt.Sprintf("# netns %d ", st.Ino)) {
+		if strings.Contains(p, line) {
 			t.Errorf("a refresh after the deletion still lists netns %d", st.Ino)
 		}
 	}
