@@ -250,6 +250,8 @@ func TestNamespaceChurn(t *testing.T) {
 				churned++
 			}
 			exec.Command("ip", "netns", "del", fmt.Sprintf("%s-%d", base, (i+4)%8)).Run()
+			// Churn, not a fork bomb: the machine is shared.
+			time.Sleep(5 * time.Millisecond)
 		}
 	}()
 	go func() {
@@ -264,6 +266,7 @@ func TestNamespaceChurn(t *testing.T) {
 			if exec.Command("unshare", "-n", "sleep", "0.03").Run() == nil {
 				procs++
 			}
+			time.Sleep(5 * time.Millisecond)
 		}
 	}()
 	t.Cleanup(func() {
