@@ -116,6 +116,12 @@ type Options struct {
 	// set them directly.
 	Client     kubernetes.Interface
 	RESTConfig *rest.Config
+
+	// flagSets are the sets AddFlags bound to (the root command's and a
+	// subcommand's); configNames are cli-runtime's flag names. Together they
+	// tell which kube flags the user typed.
+	flagSets    []*pflag.FlagSet
+	configNames []string
 }
 
 // NewOptions sets every default in one place.
@@ -134,8 +140,11 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	scratch := pflag.NewFlagSet("kube", pflag.ContinueOnError)
 	o.ConfigFlags.AddFlags(scratch)
+	o.flagSets = append(o.flagSets, fs)
+	o.configNames = o.configNames[:0]
 	scratch.VisitAll(func(f *pflag.Flag) {
 		f.Shorthand = ""
+		o.configNames = append(o.configNames, f.Name)
 		if fs.Lookup(f.Name) == nil {
 			fs.AddFlag(f)
 		}
@@ -147,6 +156,29 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.Var(&o.Method, "method", "How to read a pod: auto (local if its containers run here, else agent), local, agent (a privileged pod on the pod's node), exec (cat /proc/net/* in the container)")
 	fs.StringVar(&o.Image, "image", o.Image, "Agent pod image (default "+ImageRepo+":<this version>)")
 	fs.DurationVar(&o.AgentTimeout, "agent-timeout", o.AgentTimeout, "Longest life of an agent pod, including its start")
+}
+
+// Listing reports whether --selector, --all-namespaces or --node select pods.
+func (o *Options) Listing() bool {
+	return o.Selector != "" || o.AllNamespaces || o.Node != ""
+}
+
+// ExplicitFlags names, as "--flag", every Kubernetes flag the user set on the
+// command line: cli-runtime's (--kubeconfig, --context, --server, …) and the
+// pod selection flags. When any is set, a missing or broken kubeconfig is an
+// error, never a silent fallback to this host's runtime state.
+func (o *Options) ExplicitFlags() []string {
+	var out []string
+	for _, n := range append(append([]string(nil), o.configNames...), "selector", "all-namespaces", "node", "method") {
+		for _, fs := range o.flagSets {
+			// Lookup by name, not pointer: fs may hold another command's flag of that name.
+			if f := fs.Lookup(n); f != nil && f.Changed {
+				out = append(out, "--"+n)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // LetterCollisions lists every single-letter shorthand in fs that is not one
@@ -181,7 +213,7 @@ var netstatLetters = map[string]map[string]bool{
 	"s": {"statistics": true}, "4": {"inet": true, "ipv4": true}, "6": {"inet6": true, "ipv6": true},
 	"A": {"protocol": true}, "v": {"verbose": true}, "V": {"version": true}, "h": {"help": true},
 	"g": {"groups": true}, "M": {"masquerade": true}, "N": {"symbolic": true}, "C": {"cache": true},
-	"F": {"fib": true}, "Z": {"context": true}, "d": {"d": true}, "S": {"sctp": true}, "U": {"udplite": true},
+	"F": {"fib": true}, "Z": {"selinux-context": true}, "d": {"d": true}, "S": {"sctp": true}, "U": {"udplite": true},
 }
 
 func firstKey(m map[string]bool) string {
@@ -245,8 +277,19 @@ func (o *Options) Complete() error {
 }
 
 func (o *Options) configError(err error) error {
+	explicit := o.ExplicitFlags()
+	kc := o.ConfigFlags.KubeConfig
+	if clientcmd.IsEmptyConfig(err) && kc != nil && *kc != "" {
+		return errorf(ErrNoKubeconfig, "--kubeconfig %s: no cluster is defined in it; check the file or drop --kubeconfig", *kc)
+	}
 	if clientcmd.IsEmptyConfig(err) || errors.Is(err, rest.ErrNotInCluster) {
+		if len(explicit) > 0 {
+			return errorf(ErrNoKubeconfig, "%s needs the Kubernetes API, but no kubeconfig was found (set KUBECONFIG or --kubeconfig) and this is not a pod in a cluster; for pods on this host without the API use pod/NAMESPACE/NAME or --all-containers", strings.Join(explicit, ", "))
+		}
 		return errorf(ErrNoKubeconfig, "no kubeconfig found (set KUBECONFIG or --kubeconfig) and not running in a cluster")
+	}
+	if kc != nil && *kc != "" {
+		return errorf(ErrNoKubeconfig, "--kubeconfig %s: %v", *kc, oneLine(err))
 	}
 	return errorf(ErrNoKubeconfig, "kubeconfig: %v", oneLine(err))
 }

@@ -45,15 +45,16 @@ func splitTargets(targets []string) (kubeTargets, local []string) {
 }
 
 // resolvePods asks the API server for the pods named by targets and flags.
-// It returns ok=false when no cluster is configured, so the caller falls
-// back to this host's runtime state.
+// It returns ok=false when no cluster is configured and no Kubernetes flag
+// was typed, so the caller falls back to this host's runtime state; an
+// explicit --kubeconfig, --context, --selector, … that cannot be used is an
+// error instead.
 func (o *netstatOptions) resolvePods(ctx context.Context, targets []string) (refs []kube.PodRef, ok bool, err error) {
-	listing := o.ko.Selector != "" || o.ko.AllNamespaces || o.ko.Node != ""
-	if len(targets) == 0 && !listing {
+	if len(targets) == 0 && !o.ko.Listing() {
 		return nil, true, nil
 	}
 	refs, err = o.ko.Resolve(ctx, targets)
-	if errors.Is(err, kube.ErrNoKubeconfig) && !listing && o.ko.Method == kube.MethodAuto {
+	if errors.Is(err, kube.ErrNoKubeconfig) && len(o.ko.ExplicitFlags()) == 0 {
 		return nil, false, nil
 	}
 	if err != nil {

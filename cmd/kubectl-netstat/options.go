@@ -103,8 +103,11 @@ func (o *netstatOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVarP(&o.inet6Long, "inet6", "6", o.inet6Long, "same as -A inet6")
 	fs.BoolVarP(&o.ignoredD, "d", "d", o.ignoredD, "accepted and ignored, like netstat")
 	fs.Lookup("d").Hidden = true
-	fs.BoolVarP(&o.selinux, "context", "Z", o.selinux, "display SELinux security context")
-	fs.Lookup("context").Hidden = true
+	// netstat's long name for -Z is --context, but --context is kubectl's
+	// kubeconfig context here (cli-contract.md): -Z keeps only a hidden,
+	// non-colliding long name.
+	fs.BoolVarP(&o.selinux, "selinux-context", "Z", o.selinux, "display SELinux security context")
+	fs.Lookup("selinux-context").Hidden = true
 	fs.BoolVarP(&o.showVersion, "version", "V", o.showVersion, "display version information")
 	fs.BoolVarP(&o.help, "help", "h", o.help, "display this help")
 

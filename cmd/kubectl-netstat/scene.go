@@ -58,7 +58,7 @@ func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
 		n.Ctx = ctx
 		sc.names = n
 	}
-	sc.needDiscovery = len(o.targets) > 0 || o.allContainers || o.format != output.FormatText
+	sc.needDiscovery = len(o.targets) > 0 || o.allContainers || o.format != output.FormatText || o.ko.Listing()
 	if !sc.needDiscovery {
 		sc.views = []*nsView{{h: nsenter.None(), ctx: ctx}}
 		return sc, nil
