@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-
-	"github.com/kubectl-netstat/kubectl-netstat/internal/safefile"
-
-	"golang.org/x/sys/unix"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/kubectl-netstat/kubectl-netstat/internal/safefile"
 )
 
 // DiscoverOptions selects what Discover collects.
@@ -126,9 +124,9 @@ func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Invento
 
 	// Cgroup paths are relative to the reader's cgroup namespace (§3); in a
 	// private one, host processes read "/../…" and nothing classifies.
-	var selfCg, hostCg unix.Stat_t
-	if unix.Stat(fs.Proc("self", "ns", "cgroup"), &selfCg) == nil && unix.Stat(fs.Proc("2", "ns", "cgroup"), &hostCg) == nil &&
-		selfCg.Ino != hostCg.Ino {
+	selfCg, ok1 := statIno(fs.Proc("self", "ns", "cgroup"))
+	hostCg, ok2 := statIno(fs.Proc("2", "ns", "cgroup"))
+	if ok1 && ok2 && selfCg != hostCg {
 		inv.Warnings = append(inv.Warnings, "this process is in a private cgroup namespace: cgroup paths are relative to it and containers may not be recognised (run with the host cgroup namespace)")
 	}
 

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // NsfsMount is a network namespace bind mount.
@@ -159,10 +157,8 @@ func (fs FS) NetnsDirEntries() []NsfsMount {
 		for _, e := range ents {
 			p := filepath.Join(dir, e.Name())
 			m := NsfsMount{MountPoint: p, Path: p}
-			var sfs unix.Statfs_t
-			var st unix.Stat_t
-			if unix.Statfs(p, &sfs) == nil && sfs.Type == nsfsMagic && unix.Stat(p, &st) == nil {
-				m.Inode = st.Ino
+			if ino, ok := nsfsIno(p); ok {
+				m.Inode = ino
 			}
 			out = append(out, m)
 		}

@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
-	"golang.org/x/sys/unix"
 )
 
 // procNetFile names the /proc/net file of each table.
@@ -70,7 +69,7 @@ func (fs FS) NewNetReaderContext(ctx context.Context, h nsenter.Handle) *NetRead
 // Close releases the reader's sockets.
 func (r *NetReader) Close() error {
 	if r.diagFd >= 0 {
-		err := unix.Close(r.diagFd)
+		err := closeFd(r.diagFd)
 		r.diagFd = -1
 		return err
 	}
@@ -87,14 +86,17 @@ func (r *NetReader) ProcNet(names ...string) ([]*os.File, error) {
 
 // InetSocket opens an AF_INET datagram socket inside the namespace, for interface ioctls.
 func (r *NetReader) InetSocket() (int, error) {
-	return nsenter.SocketAt(r.h, unix.AF_INET, unix.SOCK_DGRAM, 0)
+	return nsenter.SocketAt(r.h, afInet, sockDgram, 0)
 }
+
+// CloseSocket closes a socket InetSocket returned.
+func CloseSocket(fd int) error { return closeFd(fd) }
 
 func (r *NetReader) diag() (int, error) {
 	if r.diagFd >= 0 {
 		return r.diagFd, nil
 	}
-	fd, err := nsenter.SocketAt(r.h, unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_SOCK_DIAG)
+	fd, err := nsenter.SocketAt(r.h, afNetlink, sockRaw, netlinkSockDiag)
 	if err != nil {
 		return -1, fmt.Errorf("sock_diag socket: %w", err)
 	}

@@ -2,7 +2,6 @@ package inspect
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net/netip"
 	"sync"
@@ -23,26 +22,6 @@ const (
 	sizeofInetDiagMsg  = 72
 	sockDiagByFamily   = 20 // SOCK_DIAG_BY_FAMILY
 	diagRecvBufferSize = 64 << 10
-)
-
-// ErrDumpInterrupted means the kernel's table changed during a dump; the
-// returned rows may be incomplete.
-var ErrDumpInterrupted = errors.New("sock_diag dump interrupted")
-
-// ErrDiagUnsupported means the kernel has no sock_diag handler for the table
-// (e.g. raw_diag not loaded); callers fall back to /proc/net.
-var ErrDiagUnsupported = errors.New("sock_diag not supported for this table")
-
-// StatesAll selects every TCP state, including request sockets (TCP_NEW_SYN_RECV).
-const StatesAll = ^uint32(0)
-
-// TCP state masks netstat's -l and default modes map to.
-const (
-	StatesListen    = uint32(1) << TCPListen
-	StatesNotListen = StatesAll &^ StatesListen
-	// UDP and raw sockets use TCP_ESTABLISHED when connected and TCP_CLOSE when not.
-	StatesUDPConnected   = uint32(1) << TCPEstablished
-	StatesUDPUnconnected = uint32(1) << TCPClose
 )
 
 var diagBufPool = sync.Pool{New: func() any { b := make([]byte, diagRecvBufferSize); return &b }}

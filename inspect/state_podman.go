@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -138,8 +137,8 @@ func (fs FS) StorageRoots(t *ProcTable) []StorageRoot {
 			continue
 		}
 		dir := fs.Proc(strconv.Itoa(e.Proc.PID))
-		var st syscall.Stat_t
-		if syscall.Stat(dir, &st) != nil {
+		uid, ok := statUID(dir)
+		if !ok {
 			continue
 		}
 		b, err := safefile.ReadFile(filepath.Join(dir, "cmdline"), maxConmonCmdline)
@@ -158,7 +157,7 @@ func (fs FS) StorageRoots(t *ProcTable) []StorageRoot {
 			roots = append(roots, StorageRoot{Graph: key[0], Run: key[1], IDs: map[string]bool{}})
 		}
 		switch {
-		case st.Uid == 0:
+		case uid == 0:
 			roots[i].IDs = nil
 		case roots[i].IDs != nil:
 			roots[i].IDs[a.ID] = true
@@ -240,7 +239,7 @@ func (fs FS) podmanPods(roots []StorageRoot) (map[string]PodmanPodInfo, []string
 			continue
 		}
 		var m map[string]PodmanPodInfo
-		if sys, ok := st.Sys().(*syscall.Stat_t); ok && sys.Uid == 0 {
+		if uid, ok := fileUID(st); ok && uid == 0 {
 			m, err = readBoltPods(p)
 		} else {
 			// bbolt maps the file: one its owner truncates under us would

@@ -7,8 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // ErrAmbiguous is returned when a target names several containers.
@@ -151,9 +149,8 @@ func (inv *Inventory) resolveNetns(target, arg string) ([]*Netns, error) {
 		}
 	}
 	// Any path that opens a namespace (/proc/PID/ns/net, a bind mount elsewhere).
-	var st unix.Stat_t
-	if unix.Stat(arg, &st) == nil {
-		if ns := inv.byIno[st.Ino]; ns != nil {
+	if ino, ok := statIno(arg); ok {
+		if ns := inv.byIno[ino]; ns != nil {
 			return []*Netns{ns}, nil
 		}
 	}

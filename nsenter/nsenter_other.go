@@ -2,10 +2,7 @@
 
 package nsenter
 
-import (
-	"errors"
-	"os"
-)
+import "errors"
 
 // ErrUnsupported is returned on systems without network namespaces.
 var ErrUnsupported = errors.New("network namespaces are only supported on Linux")
@@ -16,13 +13,12 @@ var ErrNotNetns = errors.New("not a network namespace")
 // Handle is an open network namespace file.
 type Handle struct{ fd int }
 
-func None() Handle                                              { return Handle{fd: -1} }
-func Open(string) (Handle, error)                               { return None(), ErrUnsupported }
-func (h Handle) IsOpen() bool                                   { return false }
-func (h Handle) Fd() int                                        { return -1 }
-func (h *Handle) Close() error                                  { return nil }
-func (h Handle) ID() (uint64, uint64, error)                    { return 0, 0, ErrUnsupported }
-func (h Handle) Equal(Handle) bool                              { return false }
-func Do(Handle, func() error) error                             { return ErrUnsupported }
-func SocketAt(Handle, int, int, int) (int, error)               { return -1, ErrUnsupported }
-func OpenProcNet(Handle, string, ...string) ([]*os.File, error) { return nil, ErrUnsupported }
+func None() Handle                                { return Handle{fd: -1} }
+func Open(string) (Handle, error)                 { return None(), ErrUnsupported }
+func (h Handle) IsOpen() bool                     { return false }
+func (h Handle) Fd() int                          { return -1 }
+func (h *Handle) Close() error                    { return nil }
+func (h Handle) ID() (uint64, uint64, error)      { return 0, 0, ErrUnsupported }
+func (h Handle) Equal(Handle) bool                { return false }
+func Do(Handle, func() error) error               { return ErrUnsupported }
+func SocketAt(Handle, int, int, int) (int, error) { return -1, ErrUnsupported }

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
@@ -104,8 +102,12 @@ func (o *netstatOptions) complete(cmd *cobra.Command, args []string) error {
 	}
 	o.sel = o.resolveSelection()
 	fs, err := newFS(o.procRoot, o.hostRoot)
-	if err != nil {
+	if err != nil && o.nodeLocal {
 		return err
+	}
+	if err != nil {
+		// No /proc on this client: only the exec path's temporary tree is read.
+		fs = inspect.FS{ProcRoot: o.procRoot, HostRoot: o.hostRoot}
 	}
 	o.fs = fs
 	return nil
@@ -159,6 +161,9 @@ func (o *netstatOptions) resolveSelection() selection {
 }
 
 func (o *netstatOptions) validate() error {
+	if err := o.checkPlatform(); err != nil {
+		return err
+	}
 	if o.cmdFlags != nil && o.cmdFlags.Changed("continuous") && (o.continuous < 1 || o.continuous > maxSeconds) {
 		return badSeconds("--continuous", strconv.Itoa(o.continuous))
 	}
@@ -268,8 +273,7 @@ func newFS(procRoot, hostRoot string) (inspect.FS, error) {
 	if err != nil {
 		return fs, usagef("%v", err)
 	}
-	var sfs unix.Statfs_t
-	if err := unix.Statfs(fs.ProcRoot, &sfs); err != nil || sfs.Type != unix.PROC_SUPER_MAGIC {
+	if !inspect.IsProcfs(fs.ProcRoot) {
 		return fs, usagef("--proc-root %s: not a procfs mount (mount -t proc proc DIR, or omit the flag)", fs.ProcRoot)
 	}
 	return fs, nil

@@ -48,6 +48,10 @@ type netstatOptions struct {
 	// sends netstat's text back through its log.
 	agentLines bool
 
+	// nodeLocal: this build can read its own machine (Linux); tests clear it
+	// to check what a macOS or Windows client does.
+	nodeLocal bool
+
 	// ko holds the Kubernetes flags (--namespace, --context, --container, …).
 	ko *kube.Options
 
@@ -66,7 +70,7 @@ type netstatOptions struct {
 }
 
 func newNetstatOptions(streams IOStreams) *netstatOptions {
-	return &netstatOptions{IOStreams: streams, outputFormat: "text", hostRoot: "/", procRoot: "/proc", ko: newKubeOptions(streams)}
+	return &netstatOptions{IOStreams: streams, outputFormat: "text", hostRoot: "/", procRoot: "/proc", ko: newKubeOptions(streams), nodeLocal: nodeLocalSupported}
 }
 
 // addFlags binds every flag. Single letters are netstat's; everything else is long-only.
@@ -205,6 +209,7 @@ func run(args []string, streams IOStreams) int {
 		// Interrupted: what was printed so far is flushed; no error line.
 		return code
 	}
+	err = platformError(err)
 	if err != nil {
 		oneLine(streams.ErrOut, err)
 	}

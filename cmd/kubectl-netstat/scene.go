@@ -9,8 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
 	"github.com/kubectl-netstat/kubectl-netstat/internal/safefile"
@@ -38,6 +37,9 @@ type scene struct {
 	// lazyOwners: the process table was scanned without its fd walk and
 	// owners are resolved per namespace for the rows shown (see resolveOwners).
 	lazyOwners bool
+	// remoteOnly: every view comes through the API (a non-Linux client);
+	// there is no local process table to refresh.
+	remoteOnly bool
 	// shown holds the inodes of the namespaces in views.
 	shown map[uint64]bool
 	want  []uint64
@@ -52,6 +54,9 @@ type scene struct {
 }
 
 func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
+	if !o.nodeLocal {
+		return o.newRemoteScene(ctx)
+	}
 	sc := &scene{names: output.NoNames{}, ctx: ctx}
 	if !(o.flags.NumericHosts && o.flags.NumericPorts && o.flags.NumericUsers) && o.format == output.FormatText {
 		n := inspect.NewNames("/", nameLookupTimeout)
@@ -239,7 +244,7 @@ func (sc *scene) markShown() {
 // isPermission reports whether err is the kernel refusing this user
 // (EPERM from setns, EACCES opening another user's /proc/PID/ns/net).
 func isPermission(err error) bool {
-	return errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) || errors.Is(err, inspect.ErrPermission)
+	return errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) || errors.Is(err, inspect.ErrPermission)
 }
 
 // deniedNotice prints the one line a multi-namespace command run without
@@ -315,6 +320,9 @@ func (sc *scene) resolveOwners(v *nsView, socks []inspect.Socket, f output.Flags
 
 // refresh rebuilds per-iteration state: the -p process table.
 func (sc *scene) refresh(o *netstatOptions) error {
+	if sc.remoteOnly {
+		return nil
+	}
 	if !o.flags.Programs && !sc.needDiscovery {
 		return nil
 	}

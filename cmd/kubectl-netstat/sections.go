@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
 )
@@ -129,7 +127,7 @@ func (o *netstatOptions) printInterfaces(w *bufio.Writer, sc *scene, v *nsView, 
 			in6, err = inspect.ReadIfInet6(in6f[0])
 			in6f[0].Close()
 			if err != nil {
-				unix.Close(fd)
+				inspect.CloseSocket(fd)
 				return o.nsErr(v, err)
 			}
 		}
@@ -137,7 +135,7 @@ func (o *netstatOptions) printInterfaces(w *bufio.Writer, sc *scene, v *nsView, 
 	} else {
 		ifs, err = inspect.ListInterfaces(fd, dev)
 	}
-	unix.Close(fd)
+	inspect.CloseSocket(fd)
 	if err != nil {
 		// netstat prints the interfaces it read before the one that vanished.
 		if o.format == output.FormatText && iter == 0 {

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// runAs is run() with the platform switched to a client that cannot read
+// its own node (what a macOS or Windows build is).
+func runAs(nodeLocal bool, args []string, streams IOStreams) int {
+	o := newNetstatOptions(streams)
+	o.nodeLocal = nodeLocal
+	o.pre = preprocess(args)
+	o.ko.RawArgs = args
+	cmd := newCmdNetstat(o)
+	cmd.SetArgs(o.pre.args)
+	err := platformError(cmd.Execute())
+	if err != nil {
+		oneLine(streams.ErrOut, err)
+	}
+	return exitCode(err)
+}
+
+// TestNonLinuxClientRefusesNodeLocal: on a client that is not Linux every
+// node-local request is one line, exit 1, naming kubectl netstat POD and the
+// node; pod targets and -V/-h are let through.
+func TestNonLinuxClientRefusesNodeLocal(t *testing.T) {
+	t.Setenv("KUBECONFIG", "")
+	t.Setenv("HOME", t.TempDir())
+	for _, args := range [][]string{
+		{"-tulpn"}, {}, {"-rn"}, {"--all-containers", "-tln"}, {"container/web"}, {"pid/1", "-tln"},
+		{"netns/x"}, {"--method", "local", "web"},
+	} {
+		var out, errOut bytes.Buffer
+		code := runAs(false, args, IOStreams{Out: &out, ErrOut: &errOut})
+		msg := errOut.String()
+		if code != exitProblem || out.Len() != 0 || strings.Count(msg, "\n") != 1 ||
+			!strings.Contains(msg, "node-local") || !strings.Contains(msg, "kubectl netstat POD") || !strings.Contains(msg, "on the node") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out.String(), msg)
+		}
+	}
+	// A pod target goes to the API: with no kubeconfig that is the error, not a platform one.
+	var out, errOut bytes.Buffer
+	code := runAs(false, []string{"-tln", "web"}, IOStreams{Out: &out, ErrOut: &errOut})
+	if code != exitProblem || !strings.Contains(errOut.String(), "Kubernetes API") || strings.Contains(errOut.String(), "node-local") {
+		t.Errorf("pod target on a non-Linux client: exit %d, stderr %q", code, errOut.String())
+	}
+	for _, args := range [][]string{{"-V"}, {"-h"}} {
+		var out, errOut bytes.Buffer
+		if code := runAs(false, args, IOStreams{Out: &out, ErrOut: &errOut}); code != 0 || out.Len() == 0 {
+			t.Errorf("%q on a non-Linux client: exit %d, stderr %q", args, code, errOut.String())
+		}
+	}
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/kube"
+	"github.com/kubectl-netstat/kubectl-netstat/output"
+)
+
+// nodeLocalSupported: only a Linux build can read this machine's own
+// namespaces; elsewhere (a macOS or Windows laptop) pods go through the API.
+const nodeLocalSupported = runtime.GOOS == "linux"
+
+// nodeLocalHint names the alternatives to a node-local request on a client
+// that is not Linux.
+func nodeLocalHint() string {
+	return fmt.Sprintf("is node-local and works on Linux only (this is %s/%s); for a pod use 'kubectl netstat POD' (read through the Kubernetes API by --method agent or exec), or run kubectl-netstat on the node", runtime.GOOS, runtime.GOARCH)
+}
+
+// checkPlatform refuses, on a non-Linux client, every request that needs
+// this machine's /proc or namespaces: no target, --all-containers,
+// container/…, pid/…, netns/… and --method local.
+func (o *netstatOptions) checkPlatform() error {
+	if o.nodeLocal || o.mode == modeHelp || o.mode == modeVersion {
+		return nil
+	}
+	_, local := splitTargets(o.targets)
+	switch {
+	case o.allContainers:
+		return &exitError{code: exitProblem, msg: "--all-containers " + nodeLocalHint()}
+	case len(local) > 0:
+		return &exitError{code: exitProblem, msg: fmt.Sprintf("target %q %s", local[0], nodeLocalHint())}
+	case len(o.targets) == 0 && !o.ko.Listing():
+		return &exitError{code: exitProblem, msg: "reading this machine's own sockets " + nodeLocalHint()}
+	case o.ko.Method == kube.MethodLocal:
+		return &exitError{code: exitProblem, msg: "--method local " + nodeLocalHint()}
+	}
+	return nil
+}
+
+// platformError rewrites the bare inspect.ErrNodeLocal of a node-local
+// reader (a subcommand on a non-Linux client) into the one-line hint.
+func platformError(err error) error {
+	if err == nil || !errors.Is(err, inspect.ErrNodeLocal) || strings.Contains(err.Error(), "kubectl netstat POD") {
+		return err
+	}
+	return &exitError{code: exitProblem, msg: "this command " + nodeLocalHint()}
+}
+
+// newRemoteScene is newScene for a client that cannot read its own node:
+// every pod goes through the API server, by agent pod or by exec.
+func (o *netstatOptions) newRemoteScene(ctx context.Context) (*scene, error) {
+	sc := &scene{names: output.NoNames{}, ctx: ctx, remoteOnly: true}
+	if !(o.flags.NumericHosts && o.flags.NumericPorts && o.flags.NumericUsers) && o.format == output.FormatText {
+		sc.names = inspect.NewNames("/", nameLookupTimeout)
+	}
+	kubeTargets, _ := splitTargets(o.targets)
+	refs, haveCluster, err := o.resolvePods(ctx, kubeTargets)
+	if err != nil {
+		return nil, err
+	}
+	if !haveCluster {
+		return nil, &exitError{code: exitProblem, msg: "pods are read through the Kubernetes API on this platform, but no kubeconfig was found (set KUBECONFIG or --kubeconfig); or run kubectl-netstat on the node"}
+	}
+	for _, ref := range refs {
+		rp := remotePod{ref: ref, method: o.ko.Method}
+		if rp.method == kube.MethodAuto {
+			rp.method = kube.MethodAgent
+		}
+		if rp.method == kube.MethodExec {
+			v, err := o.execView(ctx, rp)
+			if err != nil {
+				sc.close()
+				return nil, err
+			}
+			sc.views = append(sc.views, v)
+			continue
+		}
+		sc.remote = append(sc.remote, rp)
+	}
+	if len(sc.remote) > 0 && o.continuous > 0 {
+		sc.close()
+		return nil, usagef("-c is not supported for pods read by an agent; use --method exec, or run kubectl-netstat on the node")
+	}
+	sc.shown = map[uint64]bool{}
+	return sc, nil
+}
