@@ -260,12 +260,25 @@ func agentStarted(p *corev1.Pod) (bool, error) {
 		}
 		if w := s.State.Waiting; w != nil {
 			switch w.Reason {
-			case "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "CreateContainerConfigError", "CreateContainerError":
-				return false, errorf(ErrAgent, "agent pod %s/%s on node %q: %s: %s (set --image?)", p.Namespace, p.Name, p.Spec.NodeName, w.Reason, oneLineText(w.Message))
+			case "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull":
+				return false, errorf(ErrAgent, "agent pod %s/%s on node %q cannot get its image %q: %s: %s; pass --image with an image that node can pull, or use --method exec", p.Namespace, p.Name, p.Spec.NodeName, specImage(p, s.Name), w.Reason, oneLineText(w.Message))
+			case "CreateContainerConfigError", "CreateContainerError":
+				return false, errorf(ErrAgent, "agent pod %s/%s on node %q: %s: %s (set --image?, or use --method exec)", p.Namespace, p.Name, p.Spec.NodeName, w.Reason, oneLineText(w.Message))
 			}
 		}
 	}
 	return false, nil
+}
+
+// specImage is the image the pod asked for in container name (the status may
+// not name it before the pull succeeds).
+func specImage(p *corev1.Pod, name string) string {
+	for _, c := range p.Spec.Containers {
+		if c.Name == name {
+			return c.Image
+		}
+	}
+	return ""
 }
 
 func podWaitReason(p *corev1.Pod) string {

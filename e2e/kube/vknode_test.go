@@ -202,6 +202,13 @@ func (p *procProvider) CreatePod(ctx context.Context, pod *corev1.Pod) error {
 		deadline = time.Duration(*d) * time.Second
 	}
 	for _, c := range pod.Spec.Containers {
+		if reason, msg, ok := imagePullFailure(c.Image); ok {
+			p.update(pp, func(s *corev1.PodStatus) {
+				s.ContainerStatuses = append(s.ContainerStatuses, corev1.ContainerStatus{Name: c.Name, Image: c.Image,
+					State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason, Message: msg}}})
+			})
+			continue
+		}
 		argv, err := p.argv(pod, c)
 		if err != nil {
 			p.update(pp, func(s *corev1.PodStatus) {
@@ -508,7 +515,7 @@ func (p *procProvider) GetContainerLogs(ctx context.Context, namespace, podName,
 }
 
 func (p *procProvider) RunInContainer(ctx context.Context, namespace, podName, containerName string, cmd []string, attach api.AttachIO) error {
-	return errdefs.InvalidInput("exec is not implemented by the kns e2e node")
+	return p.runInContainer(ctx, namespace, podName, containerName, cmd, attach)
 }
 
 func (p *procProvider) AttachToContainer(ctx context.Context, namespace, podName, containerName string, attach api.AttachIO) error {
