@@ -97,8 +97,13 @@ func (o *auditOptions) complete() error {
 	}
 	o.format = f
 	fs, err := newFS(o.root.procRoot, o.root.hostRoot)
-	if err != nil {
+	switch {
+	case err != nil && o.root.nodeLocal:
 		return err
+	case !o.root.nodeLocal && !o.allNodes && len(o.nodes) == 0:
+		return &exitError{code: exitProblem, msg: "audit of this machine " + nodeLocalHint() + "; or use audit --all-nodes / node/NAME"}
+	case err != nil:
+		fs = inspect.FS{ProcRoot: o.root.procRoot, HostRoot: o.root.hostRoot} // --all-nodes reads no local /proc
 	}
 	o.root.fs = fs
 	if o.watchSet && (o.watch < 1 || o.watch > maxSeconds) {

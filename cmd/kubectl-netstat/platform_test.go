@@ -30,7 +30,7 @@ func TestNonLinuxClientRefusesNodeLocal(t *testing.T) {
 	t.Setenv("HOME", t.TempDir())
 	for _, args := range [][]string{
 		{"-tulpn"}, {}, {"-rn"}, {"--all-containers", "-tln"}, {"container/web"}, {"pid/1", "-tln"},
-		{"netns/x"}, {"--method", "local", "web"},
+		{"netns/x"}, {"--method", "local", "web"}, {"namespaces"}, {"containers", "-o", "json"},
 	} {
 		var out, errOut bytes.Buffer
 		code := runAs(false, args, IOStreams{Out: &out, ErrOut: &errOut})
@@ -51,5 +51,24 @@ func TestNonLinuxClientRefusesNodeLocal(t *testing.T) {
 		if code := runAs(false, args, IOStreams{Out: &out, ErrOut: &errOut}); code != 0 || out.Len() == 0 {
 			t.Errorf("%q on a non-Linux client: exit %d, stderr %q", args, code, errOut.String())
 		}
+	}
+}
+
+// TestNonLinuxClientAudit: a node-local audit is refused on a non-Linux
+// client; audit --all-nodes goes to the API (here: no kubeconfig, so that is
+// the error).
+func TestNonLinuxClientAudit(t *testing.T) {
+	t.Setenv("KUBECONFIG", "")
+	t.Setenv("HOME", t.TempDir())
+	var out, errOut bytes.Buffer
+	if code := runAs(false, []string{"audit"}, IOStreams{Out: &out, ErrOut: &errOut}); code != exitProblem ||
+		!strings.Contains(errOut.String(), "node-local") || !strings.Contains(errOut.String(), "--all-nodes") {
+		t.Errorf("audit: exit %d, stderr %q", code, errOut.String())
+	}
+	out.Reset()
+	errOut.Reset()
+	if code := runAs(false, []string{"audit", "--all-nodes"}, IOStreams{Out: &out, ErrOut: &errOut}); code != exitProblem ||
+		strings.Contains(errOut.String(), "node-local") || !strings.Contains(errOut.String(), "kubeconfig") {
+		t.Errorf("audit --all-nodes: exit %d, stderr %q", code, errOut.String())
 	}
 }

@@ -24,6 +24,9 @@ func subcommands(root *netstatOptions) []*cobra.Command {
 
 // complete parses the shared --output/--host-root/--proc-root flags and runs discovery.
 func (o *listOptions) complete(ctx context.Context, sockets bool) error {
+	if !o.root.nodeLocal {
+		return &exitError{code: exitProblem, msg: "listing this machine's namespaces and containers " + nodeLocalHint()}
+	}
 	f, err := output.ParseFormat(o.root.outputFormat)
 	if err != nil {
 		return usagef("%v", err)
