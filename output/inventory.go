@@ -54,7 +54,7 @@ func WriteNamespaces(w io.Writer, rows []NamespaceRow) error {
 		runtime, pod := "-", "-"
 		if o := ns.Owner; o != nil {
 			runtime = o.Runtime.String()
-			pod = PodText(o.Pod)
+			pod = ContainerPodText(o)
 		}
 		var names []string
 		for _, c := range ns.Containers {
@@ -105,7 +105,7 @@ func WriteContainers(w io.Writer, cs []*inspect.Container) error {
 	header := []string{"RUNTIME", "ID", "NAME", "IMAGE", "POD", "PIDS", "NETNS"}
 	cells := make([][]string, 0, len(cs))
 	for _, c := range cs {
-		pod := PodText(c.Pod)
+		pod := ContainerPodText(c)
 		name := c.Name
 		if c.Sandbox && name == "" {
 			name = "(sandbox)"

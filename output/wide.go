@@ -120,10 +120,33 @@ func PodText(p *inspect.Pod) string {
 	return dash(p.Namespace) + "/" + dash(p.Name)
 }
 
-// shortID is the 12-character container id prefix kubectl and docker show.
+// ContainerPodText is c's pod as the tables show it: PodText for Kubernetes
+// pods, the bare name for Podman pods, which have no namespace to print.
+func ContainerPodText(c *inspect.Container) string {
+	if c == nil {
+		return "-"
+	}
+	if c.Runtime == inspect.RuntimePodman && c.Pod != nil && c.Pod.Namespace == "" {
+		return dash(c.Pod.Name)
+	}
+	return PodText(c.Pod)
+}
+
+// shortID is the 12-character prefix kubectl and docker show of a hex
+// container ID; free-text IDs (LXC, nspawn, runc names) are shown whole, as
+// a cut one would name nothing.
 func shortID(id string) string {
-	if len(id) > 12 {
+	if len(id) > 12 && isHex(id) {
 		return id[:12]
 	}
 	return id
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

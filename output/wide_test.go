@@ -22,3 +22,22 @@ func TestPodText(t *testing.T) {
 		}
 	}
 }
+
+func TestContainerPodTextAndShortID(t *testing.T) {
+	pod := &inspect.Pod{Name: "kns-pod", UID: "d923c1641c2a"}
+	if got := ContainerPodText(&inspect.Container{Runtime: inspect.RuntimePodman, Pod: pod}); got != "kns-pod" {
+		t.Errorf("Podman pod: %q, want the bare name", got)
+	}
+	if got := ContainerPodText(&inspect.Container{Runtime: inspect.RuntimeContainerd, Pod: pod}); got != "-/kns-pod" {
+		t.Errorf("Kubernetes pod without namespace: %q, want -/kns-pod", got)
+	}
+	if got := ContainerPodText(nil); got != "-" {
+		t.Errorf("no container: %q", got)
+	}
+	hex := "7ecffbe5ac0e5a8c2c1f4e1f3a36b5bacbe5392991e3b12251e6b8aa12345678"
+	for id, want := range map[string]string{hex: hex[:12], "kns-demo-runc": "kns-demo-runc", "short": "short"} {
+		if got := shortID(id); got != want {
+			t.Errorf("shortID(%q) = %q, want %q", id, got, want)
+		}
+	}
+}

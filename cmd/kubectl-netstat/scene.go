@@ -472,7 +472,7 @@ func netnsLine(ns *inspect.Netns) string {
 	fmt.Fprintf(&b, "# netns %d %s", ns.Inode, ns.Kind)
 	if o := ns.Owner; o != nil {
 		if o.Pod != nil {
-			fmt.Fprintf(&b, " %s", output.PodText(o.Pod))
+			fmt.Fprintf(&b, " %s", output.ContainerPodText(o))
 		} else if o.Name != "" {
 			fmt.Fprintf(&b, " %s", o.Name)
 		} else if o.ID != "" {
