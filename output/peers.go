@@ -31,20 +31,25 @@ func NewPeerRecord(p *inspect.Peer) *PeerRecord {
 }
 
 // PeerNames answers host lookups with cluster names (NAMESPACE/NAME,
-// svc/NAMESPACE/NAME, node/NAME) where the table knows the address, and
-// with Names otherwise, so the Address columns cut them as netstat cuts
-// host names. Table is read at each lookup: a -c refresh may replace it.
+// svc/NAMESPACE/NAME, node/NAME) where the table knows the address, so the
+// Address columns cut them as netstat cuts host names; other addresses get
+// the base Names' host name when HostFallback is set, else stay numeric.
+// Table is read at each lookup: a -c refresh may replace it.
 type PeerNames struct {
 	Names
-	Table func() *inspect.PeerTable
+	Table        func() *inspect.PeerTable
+	HostFallback bool
 }
 
-// Host is the cluster name of a, else the base lookup's answer.
+// Host is the cluster name of a, else (HostFallback) the base lookup's answer.
 func (n PeerNames) Host(a netip.Addr) string {
 	if n.Table != nil {
 		if p := n.Table().Lookup(netip.AddrPortFrom(a, 0), 0); p != nil {
 			return p.Text()
 		}
+	}
+	if !n.HostFallback {
+		return ""
 	}
 	return n.Names.Host(a)
 }

@@ -13,25 +13,39 @@ import (
 	"github.com/kubectl-netstat/kubectl-netstat/output"
 )
 
-// Values of --resolve.
+// Sources of --resolve.
 const (
-	resolveDNS = "dns" // netstat's own lookups (the default)
-	resolveK8s = "k8s" // cluster names first, then netstat's lookups
+	resolveDNS = "dns" // netstat's own lookups: /etc/hosts, then DNS (the default)
+	resolveK8s = "k8s" // pods, Services and nodes by their cluster names
 )
 
-// peerOptions is --resolve.
+// peerOptions is --resolve: the host-name sources of the text Address
+// columns, tried in the order given.
 type peerOptions struct {
-	resolve string
+	resolve []string
+	k8s     bool // k8s is one of the sources
+	dns     bool // dns is one of the sources
 }
 
 func (p *peerOptions) addFlags(fs *pflag.FlagSet) {
-	p.resolve = resolveDNS
-	fs.StringVar(&p.resolve, "resolve", p.resolve, "name hosts in the text Address columns: dns (netstat's lookups) or k8s (pods, Services and nodes by their cluster names, then dns); -n turns both off")
+	p.resolve = []string{resolveDNS}
+	fs.StringSliceVar(&p.resolve, "resolve", p.resolve, "host names in the text Address columns from: dns (netstat's lookups), k8s (cluster names of pods, Services and nodes; others stay numeric) or k8s,dns (cluster names, then dns); -n turns every lookup off")
 }
 
 func (p *peerOptions) validate() error {
-	if p.resolve != resolveDNS && p.resolve != resolveK8s {
-		return usagef("--resolve takes dns or k8s, not %q", p.resolve)
+	p.k8s, p.dns = false, false
+	for _, r := range p.resolve {
+		switch r {
+		case resolveK8s:
+			p.k8s = true
+		case resolveDNS:
+			p.dns = true
+		default:
+			return usagef("--resolve takes dns, k8s or k8s,dns, not %q", r)
+		}
+	}
+	if len(p.resolve) == 0 {
+		return usagef("--resolve takes dns, k8s or k8s,dns")
 	}
 	return nil
 }
@@ -53,7 +67,7 @@ func (o *netstatOptions) wantPeers() bool {
 	if o.format != output.FormatText {
 		return true
 	}
-	return o.peer.resolve == resolveK8s && !o.flags.NumericHosts
+	return o.peer.k8s && !o.flags.NumericHosts
 }
 
 // newPeerSource asks the API server when a kubeconfig is there; without one,

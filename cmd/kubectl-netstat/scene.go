@@ -68,7 +68,7 @@ func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
 	if o.wantPeers() {
 		sc.peers = o.newPeerSource(ctx)
 		if o.format == output.FormatText {
-			sc.names = output.PeerNames{Names: sc.names, Table: sc.peers.currentTable}
+			sc.names = output.PeerNames{Names: sc.names, Table: sc.peers.currentTable, HostFallback: o.peer.dns}
 		}
 	}
 	sc.needDiscovery = len(o.targets) > 0 || o.allContainers || o.format != output.FormatText || o.ko.Listing()
