@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net"
 	"os"
@@ -92,8 +93,8 @@ func TestPeersFromCNIResults(t *testing.T) {
 	got := map[string]string{}
 	for _, r := range recs {
 		if r.ForeignPort == 16379 || r.ForeignPort == 16380 {
-			got[r.ForeignAddress] = string(r.ForeignPeer)
-			if string(r.LocalPeer) != self {
+			got[r.ForeignAddress] = compactJSON(t, r.ForeignPeer)
+			if compactJSON(t, r.LocalPeer) != self {
 				t.Errorf("local_peer of %s:%d = %s, want %s", r.LocalAddress, r.LocalPort, r.LocalPeer, self)
 			}
 		}
@@ -109,4 +110,13 @@ func TestPeersFromCNIResults(t *testing.T) {
 	if code != 0 || !strings.Contains(text, "shop/"+name+":16379 ") || !strings.Contains(text, staleIP+":16380 ") {
 		t.Errorf("--resolve=k8s text (exit %d):\n%s", code, text)
 	}
+}
+
+func compactJSON(t *testing.T, b []byte) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	return buf.String()
 }

@@ -50,6 +50,9 @@ const listenArg = "-kns-listen="
 
 func TestMain(m *testing.M) {
 	for _, a := range os.Args[1:] {
+		if spec, ok := strings.CutPrefix(a, peerConnsArg); ok {
+			os.Exit(runPeerConns(spec))
+		}
 		if addr, ok := strings.CutPrefix(a, listenArg); ok {
 			l, err := net.Listen("tcp", addr)
 			if err != nil {

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +20,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-netstat/kubectl-netstat/internal/fixture"
-	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
 )
 
 // peerScene is a set of API objects whose addresses are put on the loopback
@@ -29,7 +30,6 @@ type peerScene struct {
 	netns     string // ip netns name
 	nodeName  string
 	clusterIP string
-	conns     []net.Conn
 }
 
 const (
@@ -139,60 +139,9 @@ func newPeerScene(t *testing.T, c *cluster) *peerScene {
 	for _, a := range []string{ipWeb, ipDB, ipStale, ipTwin, ipUnknown, ipNode, s.clusterIP} {
 		ipCmd(t, "-n", s.netns, "addr", "add", a+"/32", "dev", "lo")
 	}
-	h, err := nsenter.Open("/run/netns/" + s.netns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
 	targets := []string{ipWeb + ":8080", ipWeb + ":8080", s.clusterIP + ":80", ipDB + ":5432", ipStale + ":8080",
 		ipTwin + ":8080", ipUnknown + ":8080", ipNode + ":10250"}
-	var lns []net.Listener
-	t.Cleanup(func() {
-		for _, c := range s.conns {
-			c.Close()
-		}
-		for _, l := range lns {
-			l.Close()
-		}
-	})
-	// Sockets stay in the namespace they were made in: listen and dial
-	// inside it, accept and close from anywhere.
-	err = nsenter.Do(h, func() error {
-		seen := map[string]bool{}
-		for _, a := range targets {
-			if seen[a] {
-				continue
-			}
-			seen[a] = true
-			l, err := net.Listen("tcp4", a)
-			if err != nil {
-				return err
-			}
-			lns = append(lns, l)
-		}
-		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ipDB)}, Timeout: 30 * time.Second}
-		for _, a := range targets {
-			c, err := d.Dial("tcp4", a)
-			if err != nil {
-				return err
-			}
-			s.conns = append(s.conns, c)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range lns {
-		for {
-			l.(*net.TCPListener).SetDeadline(time.Now().Add(100 * time.Millisecond))
-			c, err := l.Accept()
-			if err != nil {
-				break
-			}
-			s.conns = append(s.conns, c)
-		}
-	}
+	s.startConns(t, ipDB, targets)
 	return s
 }
 
@@ -317,6 +266,7 @@ func TestPeerNames(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("wide exit %d", code)
 	}
+	t.Logf("--output wide:\n%s", wide)
 	for _, want := range []string{"svc/" + s.ns + "/web-" + s.tag + ":http", "node/" + s.nodeName, s.ns + "/db-" + s.tag + ":postgres"} {
 		if !strings.Contains(wide, want) {
 			t.Errorf("wide output lacks %q:\n%s", want, wide)
@@ -334,6 +284,7 @@ func TestPeerNames(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("--resolve=k8s exit %d: %s", code, stderr)
 	}
+	t.Logf("-tW --numeric-ports --resolve=k8s:\n%s", named)
 	for _, want := range []string{"svc/" + s.ns + "/web-" + s.tag + ":80 ", s.ns + "/web-5d8f7-" + s.tag + ":8080 ",
 		"node/" + s.nodeName + ":10250 ", ipUnknown + ":8080 "} {
 		if !strings.Contains(named, want) {
@@ -391,6 +342,7 @@ func TestPeerNames(t *testing.T) {
 		t.Errorf("audit peers of %s:8080 = %q, want %q (all: %v)", ipWeb, got, want, gotAudit)
 	}
 	wideAudit, _, _ := runBinary(t, bin, "audit", "-t", "--output", "wide", "--kubeconfig", c.adminKubeconfig)
+	t.Logf("audit -t --output wide:\n%s", wideAudit)
 	if !strings.Contains(wideAudit, "PEERS") || !strings.Contains(wideAudit, s.ns+"/db-"+s.tag+"=2") {
 		t.Errorf("audit wide lacks the PEERS counts:\n%s", wideAudit)
 	}
@@ -418,10 +370,17 @@ func TestPeerNamesRBAC(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		lines := strings.Split(strings.TrimSpace(stderr), "\n")
-		if len(lines) != 1 || !strings.HasPrefix(lines[0], "kubectl-netstat: notice: ") || !strings.Contains(lines[0], "services") {
+		// Discovery may warn about other users' namespaces; the notice is one line.
+		var notices []string
+		for _, l := range strings.Split(stderr, "\n") {
+			if strings.HasPrefix(l, "kubectl-netstat: notice: ") {
+				notices = append(notices, l)
+			}
+		}
+		if len(notices) != 1 || !strings.Contains(notices[0], "services") {
 			t.Errorf("want one notice line naming services, got %q", stderr)
 		}
+		t.Logf("%s", notices)
 		diffPeers(t, want, got, stdout)
 		return
 	}
@@ -485,4 +444,92 @@ func TestPeerNamesWatch(t *testing.T) {
 		}
 	}
 	t.Fatalf("output ended before the new pod was named: %v", sc.Err())
+}
+
+// peerConnsArg makes the test binary, run inside a namespace by
+// "ip netns exec", listen on every address of its spec, connect to each from
+// the spec's local address, print "ready" and block. A child process does
+// it because entering a namespace in this one would end a thread (see
+// nsenter.Do), and the cluster's processes die with the thread that started
+// them (Pdeathsig).
+const peerConnsArg = "-kns-peer-conns="
+
+// peerConnsKeep holds runPeerConns' sockets: a package variable, so the
+// collector never finalizes (closes) them while the process blocks.
+var (
+	peerConnsMu   sync.Mutex
+	peerConnsKeep []any
+)
+
+func keepSocket(v any) {
+	peerConnsMu.Lock()
+	peerConnsKeep = append(peerConnsKeep, v)
+	peerConnsMu.Unlock()
+}
+
+func runPeerConns(spec string) int {
+	local, list, _ := strings.Cut(spec, ";")
+	targets := strings.Split(list, ",")
+	seen := map[string]bool{}
+	for _, a := range targets {
+		if seen[a] {
+			continue
+		}
+		seen[a] = true
+		l, err := net.Listen("tcp4", a)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 3
+		}
+		keepSocket(l)
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				keepSocket(c)
+			}
+		}()
+	}
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+	for _, a := range targets {
+		c, err := d.Dial("tcp4", a)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 3
+		}
+		keepSocket(c)
+	}
+	fmt.Println("ready")
+	for {
+		time.Sleep(time.Hour) // select{} would be reported as a deadlock
+	}
+}
+
+// startConns runs runPeerConns in the scene's namespace until the test ends.
+func (s *peerScene) startConns(t *testing.T, local string, targets []string) {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("ip", "netns", "exec", s.netns, self, "-test.run=^$", peerConnsArg+local+";"+strings.Join(targets, ","))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	if line != "ready\n" {
+		t.Fatalf("connections in %s: %q %s", s.netns, line, stderr.String())
+	}
 }
