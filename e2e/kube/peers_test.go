@@ -33,12 +33,12 @@ type peerScene struct {
 }
 
 const (
-	ipWeb     = "192.0.2.10" // Running pod behind the ClusterIP Service, containerPort "http"
-	ipDB      = "192.0.2.11" // Running pod behind a headless Service; the client of every connection
-	ipStale   = "192.0.2.12" // a Succeeded pod's old address
-	ipTwin    = "192.0.2.13" // two Running pods claim it
-	ipUnknown = "192.0.2.99" // nobody's
-	ipNode    = "198.51.100.20"
+	ipWeb     = "192.0.2.10"     // Running pod behind the ClusterIP Service, containerPort "http"
+	ipDB      = "192.0.2.11"     // Running pod behind a headless Service; the client of every connection
+	ipStale   = "192.0.2.12"     // a Succeeded pod's old address
+	ipTwin    = "192.0.2.13"     // two Running pods claim it
+	ipUnknown = "192.0.2.99"     // nobody's
+	ipNode    = "198.51.100.200" // outside the harness's service range 198.51.100.0/25
 )
 
 func ipCmd(t *testing.T, args ...string) {
@@ -108,7 +108,7 @@ func newPeerScene(t *testing.T, c *cluster) *peerScene {
 		t.Fatal(err)
 	}
 	s.clusterIP = svc.Spec.ClusterIP
-	if !strings.HasPrefix(s.clusterIP, "203.0.113.") {
+	if !strings.HasPrefix(s.clusterIP, "198.51.100.") {
 		t.Fatalf("ClusterIP %q is outside the harness's documentation range", s.clusterIP)
 	}
 	if _, err := cs.CoreV1().Services(s.ns).Create(ctx, &corev1.Service{
