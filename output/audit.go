@@ -14,6 +14,10 @@ import (
 type AuditRow struct {
 	Listener audit.Listener
 	Verdict  *audit.Verdict
+	// Peers are the connections open to the listener by peer, when counted
+	// (PeersCounted: audit --output wide|json); see audit.CountPeers.
+	Peers        []audit.PeerCount
+	PeersCounted bool
 }
 
 // auditHeader are the audit table's columns.
@@ -126,6 +130,9 @@ type AuditRecord struct {
 	Exposure    string           `json:"exposure"`
 	HostNetwork bool             `json:"host_network"`
 	Verdict     *VerdictRecord   `json:"verdict"`
+	// Peers counts the connections open to the listener by peer; present
+	// only when they were counted (see AuditRow.PeersCounted).
+	Peers *[]PeerCountRecord `json:"peers,omitempty"`
 	// Node names the node a cluster-wide audit read the listener on.
 	Node string `json:"node,omitempty"`
 }
@@ -156,6 +163,9 @@ func NewAuditRecord(r AuditRow) AuditRecord {
 	} else {
 		rec.Address = ptr(string(appendHost(nil, l.Addr, true, NoNames{})))
 		rec.Port = ptr(l.Port)
+	}
+	if r.PeersCounted {
+		rec.Peers = newPeerCountRecords(r.Peers)
 	}
 	if v := r.Verdict; v != nil {
 		rec.Verdict = &VerdictRecord{Allowed: v.Allowed, Reason: v.Reason}

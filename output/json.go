@@ -33,6 +33,10 @@ type SocketRecord struct {
 	Unix      *UnixRecord      `json:"unix"`
 	Netns     *NetnsRecord     `json:"netns"`
 	Container *ContainerRecord `json:"container"`
+	// ForeignPeer and LocalPeer are the cluster names of the two ends, null
+	// when unknown (set by the caller; see PeerRecord).
+	ForeignPeer *PeerRecord `json:"foreign_peer"`
+	LocalPeer   *PeerRecord `json:"local_peer"`
 	// Time is set by the caller under -c (RFC 3339); omitted otherwise.
 	Time string `json:"time,omitempty"`
 }

@@ -15,11 +15,13 @@ type WideRow struct {
 	Socket    *inspect.Socket
 	Netns     *inspect.Netns
 	Container *inspect.Container
+	// Foreign is the cluster name of the remote end, nil when unknown.
+	Foreign *inspect.Peer
 }
 
 // WriteWide renders every namespace's sockets as one table: netstat's
-// columns (addresses never truncated, as with -W) plus NETNS, RUNTIME,
-// NAMESPACE, POD and CONTAINER.
+// columns (addresses never truncated, as with -W) plus FOREIGN (the remote
+// end's cluster name), NETNS, RUNTIME, NAMESPACE, POD and CONTAINER.
 func WriteWide(w io.Writer, rows []WideRow, f Flags, n Names) error {
 	if n == nil {
 		n = NoNames{}
@@ -34,7 +36,7 @@ func WriteWide(w io.Writer, rows []WideRow, f Flags, n Names) error {
 	if f.Timers {
 		header = append(header, "TIMER")
 	}
-	header = append(header, "NETNS", "RUNTIME", "NAMESPACE", "POD", "CONTAINER")
+	header = append(header, "FOREIGN", "NETNS", "RUNTIME", "NAMESPACE", "POD", "CONTAINER")
 	cells := make([][]string, 0, len(rows))
 	for _, r := range rows {
 		s := r.Socket
@@ -81,7 +83,7 @@ func WriteWide(w io.Writer, rows []WideRow, f Flags, n Names) error {
 				ctr = shortID(c.ID)
 			}
 		}
-		row = append(row, netns, runtime, ns, pod, ctr)
+		row = append(row, PeerText(r.Foreign), netns, runtime, ns, pod, ctr)
 		cells = append(cells, row)
 	}
 	return WriteTable(w, header, cells)

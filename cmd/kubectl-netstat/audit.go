@@ -36,6 +36,8 @@ type auditOptions struct {
 
 	format output.Format
 	policy *audit.Policy
+	// peers (audit_peers.go) counts who is connected to each listener.
+	peers auditPeers
 }
 
 func newCmdAudit(root *netstatOptions) *cobra.Command {
@@ -94,6 +96,7 @@ func (o *auditOptions) complete() error {
 	}
 	if f == output.FormatWide {
 		f = output.FormatText
+		o.peers.wide = true
 	}
 	o.format = f
 	fs, err := newFS(o.root.procRoot, o.root.hostRoot)
@@ -148,6 +151,10 @@ func (o *auditOptions) scanInventory(ctx context.Context) ([]audit.Listener, *in
 		protos = append(protos, inspect.ProtoUnix)
 	}
 	q := inspect.SocketQuery{Protos: protos, TCPStates: inspect.StatesListen, UDPStates: inspect.StatesUDPUnconnected}
+	if o.peers.on {
+		q.TCPStates |= uint32(1) << inspect.TCPEstablished
+		o.peers.start(o, inv)
+	}
 	var ls []audit.Listener
 	for _, ns := range inv.Netns {
 		if err := ctx.Err(); err != nil {
@@ -166,6 +173,7 @@ func (o *auditOptions) scanInventory(ctx context.Context) ([]audit.Listener, *in
 			fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: netns %d: %v\n", ns.Inode, err)
 			continue
 		}
+		first := len(ls)
 		for i := range res.Sockets {
 			s := &res.Sockets[i]
 			s.Owner = inv.Procs.Owner(s.Inode)
@@ -173,6 +181,7 @@ func (o *auditOptions) scanInventory(ctx context.Context) ([]audit.Listener, *in
 				ls = append(ls, l)
 			}
 		}
+		o.peers.count(ls[first:], res.Sockets)
 	}
 	if !o.deniedNoticed {
 		// Once, not once per namespace (512 lines) or per --watch pass.
@@ -187,6 +196,7 @@ func (o *auditOptions) rows(ls []audit.Listener) ([]output.AuditRow, bool) {
 	violation := false
 	for i, l := range ls {
 		rows[i].Listener = l
+		rows[i].Peers, rows[i].PeersCounted = o.peers.of(&l)
 		if o.policy != nil {
 			v := o.policy.Evaluate(l)
 			rows[i].Verdict = &v
@@ -203,6 +213,9 @@ func (o *auditOptions) run(ctx context.Context) error {
 	if o.declared {
 		return o.runDeclared(ctx)
 	}
+	o.peers.on = o.watch == 0 && (o.peers.wide || o.format.IsJSON())
+	o.peers.ctx = ctx
+	defer o.peers.close()
 	ls, err := o.scan(ctx)
 	if err != nil {
 		return err
@@ -219,7 +232,11 @@ func (o *auditOptions) run(ctx context.Context) error {
 				}
 			}
 		default:
-			err = output.WriteAuditTable(o.Out, rows)
+			if o.peers.wide {
+				err = output.WriteAuditWideTable(o.Out, rows)
+			} else {
+				err = output.WriteAuditTable(o.Out, rows)
+			}
 		}
 		if err != nil {
 			return err

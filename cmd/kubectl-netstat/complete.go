@@ -161,6 +161,9 @@ func (o *netstatOptions) resolveSelection() selection {
 }
 
 func (o *netstatOptions) validate() error {
+	if err := o.peer.validate(); err != nil {
+		return err
+	}
 	if err := o.checkPlatform(); err != nil {
 		return err
 	}

@@ -54,6 +54,8 @@ type netstatOptions struct {
 
 	// ko holds the Kubernetes flags (--namespace, --context, --container, …).
 	ko *kube.Options
+	// peer is --resolve (peers.go).
+	peer peerOptions
 
 	// Derived by Complete.
 	pre      preArgs
@@ -121,6 +123,7 @@ func (o *netstatOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.agentLines, "agent-lines", o.agentLines, "agent mode: wrap each output line as NDJSON")
 	fs.Lookup("agent-lines").Hidden = true
 	o.ko.AddFlags(fs)
+	o.peer.addFlags(fs)
 }
 
 // addPersistentFlags binds the flags the subcommands share with the root command.

@@ -102,6 +102,11 @@ func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
 	if err := sc.refresh(o); err != nil {
 		return err
 	}
+	if sc.peers != nil {
+		if err := sc.peers.refresh(o, sc.inv); err != nil {
+			return err
+		}
+	}
 	if o.continuous > 0 && o.format.IsJSON() {
 		o.stamp = time.Now().UTC().Format(time.RFC3339)
 	}
@@ -436,11 +441,12 @@ func (o *netstatOptions) printSocketResult(w *bufio.Writer, sc *scene, v *nsView
 		}
 		switch o.format {
 		case output.FormatWide:
-			out.wide = append(out.wide, output.WideRow{Socket: s, Netns: v.netns, Container: sc.containerOf(v, s)})
+			out.wide = append(out.wide, output.WideRow{Socket: s, Netns: v.netns, Container: sc.containerOf(v, s), Foreign: sc.peers.lookup(s, false)})
 			continue
 		case output.FormatJSON, output.FormatNDJSON:
 			rec := output.NewSocketRecord(s, v.netns, sc.containerOf(v, s))
 			rec.Time = o.stamp
+			rec.ForeignPeer, rec.LocalPeer = output.NewPeerRecord(sc.peers.lookup(s, false)), output.NewPeerRecord(sc.peers.lookup(s, true))
 			out.records = append(out.records, rec)
 			continue
 		}

@@ -51,6 +51,8 @@ type scene struct {
 	execViews    []*nsView
 	// deniedNoticed: the one non-root notice was printed.
 	deniedNoticed bool
+	// peers names the ends of connections (peers.go), nil when not wanted.
+	peers *peerSource
 }
 
 func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
@@ -62,6 +64,12 @@ func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
 		n := inspect.NewNames("/", nameLookupTimeout)
 		n.Ctx = ctx
 		sc.names = n
+	}
+	if o.wantPeers() {
+		sc.peers = o.newPeerSource(ctx)
+		if o.format == output.FormatText {
+			sc.names = output.PeerNames{Names: sc.names, Table: sc.peers.currentTable, HostFallback: o.peer.dns}
+		}
 	}
 	sc.needDiscovery = len(o.targets) > 0 || o.allContainers || o.format != output.FormatText || o.ko.Listing()
 	if !sc.needDiscovery {
@@ -366,6 +374,7 @@ func (sc *scene) refresh(o *netstatOptions) error {
 }
 
 func (sc *scene) close() {
+	sc.peers.close()
 	for _, v := range sc.views {
 		v.close()
 	}

@@ -50,6 +50,9 @@ const listenArg = "-kns-listen="
 
 func TestMain(m *testing.M) {
 	for _, a := range os.Args[1:] {
+		if spec, ok := strings.CutPrefix(a, peerConnsArg); ok {
+			os.Exit(runPeerConns(spec))
+		}
 		if addr, ok := strings.CutPrefix(a, listenArg); ok {
 			l, err := net.Listen("tcp", addr)
 			if err != nil {
@@ -161,7 +164,7 @@ func startCluster() (*cluster, error) {
 		"--cert-dir="+filepath.Join(dir, "certs"), "--etcd-servers="+etcdClient,
 		"--service-account-key-file="+saPub, "--service-account-signing-key-file="+saKey,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-cluster-ip-range=10.0.0.0/24", "--token-auth-file="+tokens,
+		"--service-cluster-ip-range=198.51.100.0/25", "--token-auth-file="+tokens,
 		"--authorization-mode=RBAC", "--allow-privileged=true",
 		// No controller-manager creates the default ServiceAccount.
 		"--disable-admission-plugins=ServiceAccount",

@@ -1,0 +1,54 @@
+package output
+
+import (
+	"io"
+	"strconv"
+
+	"github.com/kubectl-netstat/kubectl-netstat/audit"
+)
+
+// PeerCountRecord is one element of an audit record's peers: kind is null
+// for a peer known only by its address.
+type PeerCountRecord struct {
+	Peer  string  `json:"peer"`
+	Kind  *string `json:"kind"`
+	Count int     `json:"count"`
+}
+
+func newPeerCountRecords(counts []audit.PeerCount) *[]PeerCountRecord {
+	out := make([]PeerCountRecord, len(counts))
+	for i, c := range counts {
+		out[i] = PeerCountRecord{Peer: c.Peer, Count: c.Count}
+		if c.Kind != "" {
+			out[i].Kind = ptr(c.Kind)
+		}
+	}
+	return &out
+}
+
+// WriteAuditWideTable renders the audit table with a PEERS column: who is
+// connected to each listener, "PEER=N" joined by commas ("-" for none).
+func WriteAuditWideTable(w io.Writer, rows []AuditRow) error {
+	header := append(append([]string{}, auditHeader...), "PEERS")
+	cells := auditCells(rows, nil)
+	for i := range cells {
+		cells[i] = append(cells[i], peersText(rows[i].Peers))
+	}
+	return WriteTable(w, header, cells)
+}
+
+func peersText(counts []audit.PeerCount) string {
+	if len(counts) == 0 {
+		return "-"
+	}
+	b := make([]byte, 0, 32*len(counts))
+	for i, c := range counts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, c.Peer...)
+		b = append(b, '=')
+		b = strconv.AppendInt(b, int64(c.Count), 10)
+	}
+	return string(b)
+}
