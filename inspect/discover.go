@@ -17,6 +17,8 @@ type DiscoverOptions struct {
 	// Sockets walks every process's fds so ProcTable.Owner works (needed for -p
 	// and per-socket container attribution).
 	Sockets bool
+	// LazyFallback is ScanOptions.LazyFallback.
+	LazyFallback bool
 }
 
 // Inventory is every network namespace and container on the host, from one scan.
@@ -99,7 +101,7 @@ func (fs FS) Discover(opt DiscoverOptions) (*Inventory, error) {
 // DiscoverContext is Discover that stops, with ctx's error, soon after ctx
 // is done (a signal): between processes, mount namespaces and state sources.
 func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Inventory, error) {
-	t, err := fs.ScanProcsContext(ctx, ScanOptions{Sockets: opt.Sockets, NetnsFds: true})
+	t, err := fs.ScanProcsContext(ctx, ScanOptions{Sockets: opt.Sockets, NetnsFds: true, LazyFallback: opt.LazyFallback})
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/kubectl-netstat/kubectl-netstat/inspect/bpfowner"
 	"golang.org/x/sys/unix"
 )
 
@@ -65,7 +66,32 @@ func (fs FS) ScanProcsContext(ctx context.Context, opt ScanOptions) (*ProcTable,
 	s := newProcScanner()
 	s.nsDev = t.SelfNetnsDev
 	t.root, t.scan, t.fdsDone = root, s, opt.Sockets
-	res, sockets := scanAll(ctx, root, pids, t.SelfPidnsIno, opt, s)
+	// Where the BPF iterator may serve, it loads (once per run: later
+	// refreshes reuse it) while the pass reads /proc without any fd walk;
+	// it then reports socket and namespace fds in one pass.
+	walk := opt
+	var bpfRes chan bpfLoad
+	if opt.Sockets || opt.NetnsFds {
+		err := errors.New("disabled (ScanOptions.NoBPF)")
+		if !opt.NoBPF {
+			err = bpfPrecheck(root)
+		}
+		switch {
+		case err == nil:
+			walk.Sockets, walk.NetnsFds = false, false
+			bpfRes = make(chan bpfLoad, 1)
+			go func() {
+				it, err := bpfIter(root)
+				bpfRes <- bpfLoad{it, err}
+			}()
+		case opt.Sockets && opt.LazyFallback:
+			walk.Sockets, t.fdsDone = false, false
+			t.Owners, t.OwnersFallback = OwnersLazy, err.Error()
+		case opt.Sockets:
+			t.Owners, t.OwnersFallback = OwnersProc, err.Error()
+		}
+	}
+	res, sockets := scanAll(ctx, root, pids, t.SelfPidnsIno, walk, s)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -93,7 +119,95 @@ func (fs FS) ScanProcsContext(ctx context.Context, opt ScanOptions) (*ProcTable,
 			t.Denied = true
 		}
 	}
+	if bpfRes != nil {
+		l := <-bpfRes
+		err := l.err
+		if err == nil {
+			err = t.fillFromBPF(l.it, opt.Sockets)
+		}
+		switch {
+		case err == nil && opt.Sockets:
+			t.Owners = OwnersBPF
+			// The walk would have set Denied on an unopenable fd directory.
+			t.fdsDone = false
+			t.ProbeFdDirs()
+			t.fdsDone = true
+		case err == nil:
+		case opt.Sockets && opt.LazyFallback:
+			t.fdsDone = false
+			t.Owners, t.OwnersFallback = OwnersLazy, err.Error()
+			if opt.NetnsFds {
+				t.walkAll(false)
+			}
+		default:
+			if opt.Sockets {
+				t.Owners, t.OwnersFallback = OwnersProc, err.Error()
+			}
+			t.walkAll(opt.Sockets)
+		}
+	}
 	return t, nil
+}
+
+type bpfLoad struct {
+	it  *bpfowner.Iter
+	err error
+}
+
+// walkAll is the fd walk of every scanned process (sockets and namespace
+// fds, or namespace fds only) for a pass made without it because the BPF
+// iterator failed to load: workers take PIDs in ascending order and the
+// lowest PID holding a socket wins, as in scanAll.
+func (t *ProcTable) walkAll(sockets bool) {
+	workers := scanWorkers
+	if len(t.Procs) < 32 {
+		workers = 1
+	}
+	maps := make([]map[uint64]*Process, workers)
+	denied := make([]bool, workers)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		s := t.scan
+		if w > 0 {
+			s = newProcScanner()
+			s.nsDev = t.scan.nsDev
+		}
+		if sockets {
+			maps[w] = map[uint64]*Process{}
+		}
+		m := maps[w]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(t.Procs) {
+					return
+				}
+				e := t.Procs[i]
+				dfd, err := unix.Open(t.root+"/"+strconv.Itoa(e.Proc.PID), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+				if err != nil {
+					continue
+				}
+				s.walkFds(dfd, e, m)
+				unix.Close(dfd)
+				denied[w] = denied[w] || s.denied
+				s.denied = false
+			}
+		}()
+	}
+	wg.Wait()
+	for w, m := range maps {
+		if sockets {
+			t.Denied = t.Denied || denied[w]
+		}
+		for ino, p := range m {
+			if q, ok := t.sockets[ino]; !ok || q.PID > p.PID {
+				t.sockets[ino] = p
+			}
+		}
+	}
 }
 
 // scanWorkers is how many goroutines share the pass. The work is syscalls

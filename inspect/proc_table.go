@@ -12,6 +12,12 @@ type ScanOptions struct {
 	// fd, without recording sockets (Sockets implies it). Discovery always
 	// sets it, so the namespaces found never depend on the output flags.
 	NetnsFds bool
+	// NoBPF makes Sockets and NetnsFds use the /proc walk even where the BPF
+	// iterator would serve (tests compare the two).
+	NoBPF bool
+	// LazyFallback: when the BPF iterator cannot serve Sockets, skip the
+	// socket walk and leave the owners to ResolveOwners (Owners is then OwnersLazy).
+	LazyFallback bool
 }
 
 // ProcEntry is everything one pass over /proc/PID learns about a process.
@@ -76,6 +82,10 @@ type ProcTable struct {
 	SelfNetnsDev, SelfNetnsIno uint64
 	// SelfMntnsIno and SelfPidnsIno are the scanner's mount and pid namespaces.
 	SelfMntnsIno, SelfPidnsIno uint64
+	// Owners says how Owner was filled; OwnersFallback, when the /proc walk
+	// was used for Sockets, says why the BPF iterator was not.
+	Owners         OwnerMethod
+	OwnersFallback string
 
 	// root and scan let ResolveOwners walk fds after the pass; fdsDone is
 	// set when the pass already walked every process's fds.

@@ -35,8 +35,10 @@ type scene struct {
 	remote []remotePod
 	ctx    context.Context
 	// lazyOwners: the process table was scanned without its fd walk and
-	// owners are resolved per namespace for the rows shown (see resolveOwners).
-	lazyOwners bool
+	// owners are resolved per namespace for the rows shown (see resolveOwners);
+	// lazyWanted: that is the fallback when the BPF iterator cannot serve.
+	lazyOwners, lazyWanted bool
+	noted                  bool // -v told how owners are found
 	// remoteOnly: every view comes through the API (a non-Linux client);
 	// there is no local process table to refresh.
 	remoteOnly bool
@@ -76,11 +78,13 @@ func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
 		sc.views = []*nsView{{h: nsenter.None(), ctx: ctx}}
 		return sc, nil
 	}
-	sc.lazyOwners = o.lazyOwners()
-	inv, err := o.fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: (o.flags.Programs || o.format != output.FormatText || o.ko.Container != "") && !sc.lazyOwners})
+	sc.lazyWanted = o.lazyOwners()
+	inv, err := o.fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: o.flags.Programs || o.format != output.FormatText || o.ko.Container != "", LazyFallback: sc.lazyWanted})
 	if err != nil {
 		return nil, err
 	}
+	sc.lazyOwners = inv.Procs.Owners == inspect.OwnersLazy
+	sc.noteOwners(o, inv.Procs)
 	// Pods go to the API server first when a cluster is configured; without
 	// one they are looked up in this host's runtime state.
 	kubeTargets, localTargets := splitTargets(o.targets)
@@ -283,8 +287,9 @@ func deniedNotice(w io.Writer, fs inspect.FS, inv *inspect.Inventory, denied, to
 	return true
 }
 
-// lazyOwners reports whether -p owners are resolved per namespace for the
-// rows shown instead of by one walk of every fd on the host: for a listening
+// lazyOwners reports whether -p owners, when the BPF iterator cannot find
+// them all in one pass, are resolved per namespace for the rows shown instead
+// of by one walk of every fd on the host: for a listening
 // audit (-l, text) of chosen or all namespaces, run as root. A listening
 // socket's owner is looked for among the processes of its own namespace
 // first (lowest PID, as netstat), then among processes of namespaces not
@@ -343,11 +348,12 @@ func (sc *scene) refresh(o *netstatOptions) error {
 	}
 	if sc.needDiscovery {
 		// Later refreshes rediscover, so containers that started since are tagged.
-		inv, err := o.fs.DiscoverContext(sc.ctx, inspect.DiscoverOptions{Sockets: !sc.lazyOwners})
+		inv, err := o.fs.DiscoverContext(sc.ctx, inspect.DiscoverOptions{Sockets: true, LazyFallback: sc.lazyWanted})
 		if err != nil {
 			return err
 		}
 		sc.inv, sc.procs = inv, inv.Procs
+		sc.lazyOwners = inv.Procs.Owners == inspect.OwnersLazy
 		if sc.lazyOwners {
 			sc.procs.ProbeFdDirs()
 		}
@@ -370,7 +376,21 @@ func (sc *scene) refresh(o *netstatOptions) error {
 		return err
 	}
 	sc.procs = t
+	sc.noteOwners(o, t)
 	return nil
+}
+
+// noteOwners tells -v how -p owners were found, once per run.
+func (sc *scene) noteOwners(o *netstatOptions, t *inspect.ProcTable) {
+	if sc.noted || !o.verbose || !o.flags.Programs || t == nil || t.Owners == inspect.OwnersNone {
+		return
+	}
+	sc.noted = true
+	if t.OwnersFallback != "" {
+		fmt.Fprintf(o.ErrOut, "kubectl-netstat: owners: %s (BPF iterator not used: %s)\n", t.Owners, t.OwnersFallback)
+	} else {
+		fmt.Fprintf(o.ErrOut, "kubectl-netstat: owners: %s\n", t.Owners)
+	}
 }
 
 func (sc *scene) close() {

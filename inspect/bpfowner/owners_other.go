@@ -1,0 +1,12 @@
+//go:build !linux
+
+package bpfowner
+
+// Iter is not available on this OS.
+type Iter struct{}
+
+// Shared always fails here; callers use their fallback.
+func Shared(pidnsIno uint64) (*Iter, error) { return nil, ErrUnsupported }
+
+// Each is never reached (Shared fails).
+func (it *Iter) Each(fn func(Record)) error { return ErrUnsupported }
