@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -86,7 +87,13 @@ func unescapeMountinfo(s string) string {
 
 // NsfsMounts reads one mountinfo per distinct mount namespace in t and
 // returns every netns bind mount, including ones in private mount namespaces
-// that the scanner's own view shows as empty files.
+// that the scanner's own view shows as empty files. Each mount namespace
+// created by `ip netns exec` or a runtime lists every bind mount propagated
+// to it, so the same (inode, mount point) comes back from many namespaces:
+// it is kept once, from the scanner's own namespace when that sees it (a
+// direct path), so the result and the work after it grow with the mounts,
+// not with mounts × mount namespaces. Lines are filtered as bytes and only
+// nsfs lines are parsed.
 func (fs FS) NsfsMounts(t *ProcTable) ([]NsfsMount, []string) {
 	return fs.nsfsMounts(context.Background(), t)
 }
@@ -95,8 +102,25 @@ func (fs FS) nsfsMounts(ctx context.Context, t *ProcTable) ([]NsfsMount, []strin
 	var out []NsfsMount
 	var warns []string
 	done := map[uint64]bool{}
-	seen := map[string]bool{}
+	type key struct {
+		ino uint64
+		mp  string
+	}
+	seen := map[key]bool{}
+	var buf []byte
+	// The scanner's own mount namespace first: its paths open directly.
+	order := make([]*ProcEntry, 0, len(t.Procs))
 	for _, e := range t.Procs {
+		if e.MntnsIno == t.SelfMntnsIno {
+			order = append(order, e)
+		}
+	}
+	for _, e := range t.Procs {
+		if e.MntnsIno != t.SelfMntnsIno {
+			order = append(order, e)
+		}
+	}
+	for _, e := range order {
 		if e.MntnsIno == 0 || done[e.MntnsIno] || e.Kthread() {
 			continue
 		}
@@ -104,30 +128,94 @@ func (fs FS) nsfsMounts(ctx context.Context, t *ProcTable) ([]NsfsMount, []strin
 			break // the caller returns ctx's error
 		}
 		p := fs.Proc(strconv.Itoa(e.Proc.PID), "mountinfo")
-		f, err := os.Open(p)
+		var err error
+		buf, err = readAllInto(p, buf[:0])
 		if err != nil {
 			continue // gone, or denied: another pid of the same mount ns may work
 		}
-		ms, err := parseMountinfoNsfs(f)
-		f.Close()
+		done[e.MntnsIno] = true
+		ms, err := parseMountinfoNsfsBytes(buf)
 		if err != nil {
 			warns = append(warns, fmt.Sprintf("%s: %v", p, err))
 		}
-		done[e.MntnsIno] = true
 		for _, m := range ms {
+			k := key{m.Inode, m.MountPoint}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
 			if e.MntnsIno == t.SelfMntnsIno {
 				m.Path = m.MountPoint
 			} else {
 				m.Path = fs.Proc(strconv.Itoa(e.Proc.PID), "root", m.MountPoint)
 			}
-			k := strconv.FormatUint(m.Inode, 10) + m.Path
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, m)
-			}
+			out = append(out, m)
 		}
 	}
 	return out, warns
+}
+
+// maxMountinfo caps one mountinfo read (a namespace with ~100,000 mounts).
+const maxMountinfo = 32 << 20
+
+// readAllInto reads a procfs file into buf, growing it.
+func readAllInto(path string, buf []byte) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return buf, err
+	}
+	defer f.Close()
+	for {
+		if len(buf) == cap(buf) {
+			if cap(buf) >= maxMountinfo {
+				return buf, fmt.Errorf("%s: larger than %d bytes", path, maxMountinfo)
+			}
+			buf = append(buf, make([]byte, max(64<<10, cap(buf)))...)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+var (
+	nsfsWord  = []byte("nsfs")
+	netnsRoot = []byte("net:[")
+)
+
+// parseMountinfoNsfsBytes is parseMountinfoNsfs over a whole file in memory:
+// lines that cannot be a netns mount (no "nsfs", no "net:[") are skipped
+// without being split or copied.
+func parseMountinfoNsfsBytes(b []byte) ([]NsfsMount, error) {
+	var out []NsfsMount
+	for n := 1; len(b) > 0; n++ {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if !bytes.Contains(line, nsfsWord) || !bytes.Contains(line, netnsRoot) {
+			if !bytes.Contains(line, []byte(" - ")) && len(bytes.TrimSpace(line)) > 0 {
+				_, _, err := parseMountinfoNsfsLine(string(line))
+				return out, fmt.Errorf("mountinfo line %d: %w", n, err)
+			}
+			continue
+		}
+		m, ok, err := parseMountinfoNsfsLine(string(line))
+		if err != nil {
+			return out, fmt.Errorf("mountinfo line %d: %w", n, err)
+		}
+		if ok {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 // netnsDirs are the well-known bind-mount directories (host paths).

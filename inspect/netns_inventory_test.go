@@ -2,6 +2,9 @@ package inspect
 
 import (
 	"errors"
+	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -60,4 +63,68 @@ func FuzzParseMountinfoNsfs(f *testing.F) {
 		parseMountinfoNsfs(strings.NewReader(s))
 		unescapeMountinfo(s)
 	})
+}
+
+// FuzzParseMountinfoNsfsBytes: on input the line parser accepts, the byte
+// filter used by NsfsMounts finds the same mounts.
+func FuzzParseMountinfoNsfsBytes(f *testing.F) {
+	f.Add(readStateTestdata(f, "mountinfo-netns.txt"))
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := parseMountinfoNsfs(strings.NewReader(s))
+		got, _ := parseMountinfoNsfsBytes([]byte(s))
+		if err == nil && !strings.Contains(s, "\r") {
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("(-reader +bytes)\n%s", d)
+			}
+		}
+	})
+}
+
+// TestNsfsMountsDedup: bind mounts seen from many mount namespaces come back
+// once each, with the scanner's direct path. Real `ip netns` namespaces and
+// processes in new mount namespaces that see them by propagation.
+func TestNsfsMountsDedup(t *testing.T) {
+	scanSkipUnlessRoot(t)
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skip("needs ip (iproute2)")
+	}
+	name := "kns-dedup-" + strconv.Itoa(os.Getpid())
+	var nss []string
+	for i := range 3 {
+		n := name + "-" + strconv.Itoa(i)
+		if out, err := exec.Command("ip", "netns", "add", n).CombinedOutput(); err != nil {
+			t.Fatalf("ip netns add: %v %s", err, out)
+		}
+		t.Cleanup(func() { exec.Command("ip", "netns", "delete", n).Run() })
+		nss = append(nss, n)
+	}
+	// Each `ip netns exec` runs in a new mount namespace that lists every /run/netns mount.
+	for _, n := range nss {
+		cmd := exec.Command("ip", "netns", "exec", n, "sleep", "60")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		scanWaitExec(t, cmd.Process.Pid, "sleep")
+	}
+	fs, _ := NewFS("/proc", "/")
+	tab, err := fs.ScanProcs(ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := fs.NsfsMounts(tab)
+	count := map[string]int{}
+	for _, m := range ms {
+		if strings.HasPrefix(m.MountPoint, "/run/netns/"+name) {
+			count[m.MountPoint]++
+			if m.Path != m.MountPoint {
+				t.Errorf("%s: path %s, want the direct mount point", m.MountPoint, m.Path)
+			}
+		}
+	}
+	for _, n := range nss {
+		if c := count["/run/netns/"+n]; c != 1 {
+			t.Errorf("/run/netns/%s listed %d times, want 1", n, c)
+		}
+	}
 }
