@@ -1,6 +1,7 @@
 package output
 
 import (
+	"bytes"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"io"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/mattn/go-runewidth"
 )
 
 // WideRow is one socket of the flat --output wide table with its tags.
@@ -22,7 +24,33 @@ type WideRow struct {
 // WriteWide renders every namespace's sockets as one table: netstat's
 // columns (addresses never truncated, as with -W) plus FOREIGN (the remote
 // end's cluster name), NETNS, RUNTIME, NAMESPACE, POD and CONTAINER.
+// Columns are as wide as their widest cell.
 func WriteWide(w io.Writer, rows []WideRow, f Flags, n Names) error {
+	ww := NewWideWriter(w, f, n)
+	for _, r := range rows {
+		ww.Add(r)
+	}
+	return ww.Flush()
+}
+
+// WideWriter streams the wide table one batch (a namespace) at a time, so
+// memory is bounded by the largest batch. Column widths are fixed by the
+// first batch and only grow: a later, wider cell widens its column from its
+// batch on, as kubectl get --watch does. A single batch gives exactly the
+// table of WriteTable.
+type WideWriter struct {
+	w      io.Writer
+	f      Flags
+	n      Names
+	header []string
+	widths []int
+	cells  [][]string
+	buf    []byte
+	headed bool
+}
+
+// NewWideWriter starts a wide table on w; nothing is written before Flush.
+func NewWideWriter(w io.Writer, f Flags, n Names) *WideWriter {
 	if n == nil {
 		n = NoNames{}
 	}
@@ -37,56 +65,107 @@ func WriteWide(w io.Writer, rows []WideRow, f Flags, n Names) error {
 		header = append(header, "TIMER")
 	}
 	header = append(header, "FOREIGN", "NETNS", "RUNTIME", "NAMESPACE", "POD", "CONTAINER")
-	cells := make([][]string, 0, len(rows))
-	for _, r := range rows {
-		s := r.Socket
-		var row []string
-		if s.Proto == inspect.ProtoUnix {
-			u := s.Unix
-			path := unixPathText(u.Path)
-			if path == "" {
-				path = "-"
-			}
-			row = []string{s.Proto.String(), "-", "-", path, u.Type.String(), dash(unixStateText(u))}
-		} else {
-			svc := serviceProto(s.Proto)
-			row = []string{s.Proto.String(), strconv.FormatUint(s.RecvQ, 10), strconv.FormatUint(s.SendQ, 10),
-				wideAddr(s.Local, svc, f, n), wideAddr(s.Remote, svc, f, n), dash(wideState(s))}
+	return &WideWriter{w: w, f: f, n: n, header: header, widths: make([]int, len(header))}
+}
+
+// Add renders one row into the current batch.
+func (ww *WideWriter) Add(r WideRow) {
+	f, n := ww.f, ww.n
+	s := r.Socket
+	row := make([]string, 0, len(ww.header))
+	if s.Proto == inspect.ProtoUnix {
+		u := s.Unix
+		path := unixPathText(u.Path)
+		if path == "" {
+			path = "-"
 		}
-		if f.Extend > 0 {
-			user := ""
-			if !f.NumericUsers {
-				user = n.User(s.UID)
-			}
-			if user == "" {
-				user = strconv.FormatUint(uint64(s.UID), 10)
-			}
-			row = append(row, user, strconv.FormatUint(s.Inode, 10))
-		}
-		if f.Programs {
-			row = append(row, strings.TrimRight(string(appendProgram(nil, s.Owner, s.Inode != 0)), " "))
-		}
-		if f.Timers {
-			row = append(row, string(appendTimer(nil, s)))
-		}
-		netns, runtime, ns, pod, ctr := "-", "-", "-", "-", "-"
-		if r.Netns != nil {
-			netns = strconv.FormatUint(r.Netns.Inode, 10)
-		}
-		if c := r.Container; c != nil {
-			runtime = c.Runtime.String()
-			if c.Pod != nil {
-				ns, pod = dash(c.Pod.Namespace), dash(c.Pod.Name)
-			}
-			ctr = c.Name
-			if ctr == "" {
-				ctr = shortID(c.ID)
-			}
-		}
-		row = append(row, PeerText(r.Foreign), netns, runtime, ns, pod, ctr)
-		cells = append(cells, row)
+		row = append(row, s.Proto.String(), "-", "-", path, u.Type.String(), dash(unixStateText(u)))
+	} else {
+		svc := serviceProto(s.Proto)
+		row = append(row, s.Proto.String(), strconv.FormatUint(s.RecvQ, 10), strconv.FormatUint(s.SendQ, 10),
+			wideAddr(s.Local, svc, f, n), wideAddr(s.Remote, svc, f, n), dash(wideState(s)))
 	}
-	return WriteTable(w, header, cells)
+	if f.Extend > 0 {
+		user := ""
+		if !f.NumericUsers {
+			user = n.User(s.UID)
+		}
+		if user == "" {
+			user = strconv.FormatUint(uint64(s.UID), 10)
+		}
+		row = append(row, user, strconv.FormatUint(s.Inode, 10))
+	}
+	if f.Programs {
+		row = append(row, strings.TrimRight(string(appendProgram(nil, s.Owner, s.Inode != 0)), " "))
+	}
+	if f.Timers {
+		row = append(row, string(appendTimer(nil, s)))
+	}
+	netns, runtime, ns, pod, ctr := "-", "-", "-", "-", "-"
+	if r.Netns != nil {
+		netns = strconv.FormatUint(r.Netns.Inode, 10)
+	}
+	if c := r.Container; c != nil {
+		runtime = c.Runtime.String()
+		if c.Pod != nil {
+			ns, pod = dash(c.Pod.Namespace), dash(c.Pod.Name)
+		}
+		ctr = c.Name
+		if ctr == "" {
+			ctr = shortID(c.ID)
+		}
+	}
+	row = append(row, PeerText(r.Foreign), netns, runtime, ns, pod, ctr)
+	ww.cells = append(ww.cells, row)
+}
+
+// Flush writes the batch (and, the first time, the header) and empties it.
+func (ww *WideWriter) Flush() error {
+	if !ww.headed {
+		ww.widen(ww.header)
+	}
+	for _, row := range ww.cells {
+		ww.widen(row)
+	}
+	if !ww.headed {
+		ww.headed = true
+		if err := ww.line(ww.header); err != nil {
+			return err
+		}
+	}
+	for _, row := range ww.cells {
+		if err := ww.line(row); err != nil {
+			return err
+		}
+	}
+	clear(ww.cells)
+	ww.cells = ww.cells[:0]
+	return nil
+}
+
+func (ww *WideWriter) widen(row []string) {
+	for i, c := range row {
+		ww.widths[i] = max(ww.widths[i], runewidth.StringWidth(c))
+	}
+}
+
+// line writes cells padded to their column width plus three spaces
+// (WriteTable's layout), without trailing spaces.
+func (ww *WideWriter) line(row []string) error {
+	b := ww.buf[:0]
+	for i, c := range row {
+		if i > 0 {
+			pad := ww.widths[i-1] - runewidth.StringWidth(row[i-1]) + 3
+			for range pad {
+				b = append(b, ' ')
+			}
+		}
+		b = append(b, c...)
+	}
+	b = append(bytes.TrimRight(b, " "), '\n')
+	ww.buf = b
+	_, err := ww.w.Write(b)
+	return err
 }
 
 func wideAddr(ap netip.AddrPort, svc string, f Flags, n Names) string {

@@ -180,7 +180,8 @@ func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
 	case output.FormatJSON:
 		return out.json.close(w)
 	case output.FormatWide:
-		return output.WriteWide(w, out.wide, o.flags, sc.names)
+		// Rows went out namespace by namespace; this writes the header of an empty table.
+		return out.wideTo(w, o, sc).Flush()
 	}
 	return nil
 }
@@ -240,18 +241,30 @@ func (c *collected) flush(w io.Writer, f output.Format) error {
 				break
 			}
 		}
+	case output.FormatWide:
+		if c.wide != nil {
+			err = c.wide.Flush()
+		}
 	}
 	clear(c.records)
 	c.records = c.records[:0]
 	return err
 }
 
-// collected gathers the rows of non-text formats: per namespace for JSON
-// and NDJSON (streamed by once), across namespaces for wide.
+// collected gathers the rows of non-text formats per namespace; once
+// streams them out after each namespace.
 type collected struct {
 	json    jsonArray
 	records []any
-	wide    []output.WideRow
+	wide    *output.WideWriter
+}
+
+// wideTo is the run's wide table, started on first use.
+func (c *collected) wideTo(w io.Writer, o *netstatOptions, sc *scene) *output.WideWriter {
+	if c.wide == nil {
+		c.wide = output.NewWideWriter(w, o.flags, sc.names)
+	}
+	return c.wide
 }
 
 // protoOrder is netstat's table order.
@@ -441,7 +454,7 @@ func (o *netstatOptions) printSocketResult(w *bufio.Writer, sc *scene, v *nsView
 		}
 		switch o.format {
 		case output.FormatWide:
-			out.wide = append(out.wide, output.WideRow{Socket: s, Netns: v.netns, Container: sc.containerOf(v, s), Foreign: sc.peers.lookup(s, false)})
+			out.wideTo(w, o, sc).Add(output.WideRow{Socket: s, Netns: v.netns, Container: sc.containerOf(v, s), Foreign: sc.peers.lookup(s, false)})
 			continue
 		case output.FormatJSON, output.FormatNDJSON:
 			rec := output.NewSocketRecord(s, v.netns, sc.containerOf(v, s))
