@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
 # Fleet benchmark for the host-wide listening audit (run as root).
 #
-#   bench/fleet.sh [-n N] [-m M] [-r RUNS] [-s "N1 N2 ..."] [-q]
+#   bench/fleet.sh [-n N] [-m M] [-r RUNS] [-s "N1 N2 ..."] [-q] [-l] [-c]
 #
 # Builds N network namespaces (ip netns, unique names, loopback only), each
 # with one bench/holder process holding about M sockets (20 TCP listeners v4
 # and v6, (M-31)/2 established loopback pairs, 10 UDP, 1 UNIX), then times,
 # median of RUNS after one warm-up run, in wall and CPU time:
 #
+#   kns -tuln     kubectl-netstat --all-containers -tuln (no owners: the -p baseline)
 #   kns -tulpn    kubectl-netstat --all-containers -tulpn
+#   kns audit     kubectl-netstat audit (every namespace's listeners, with owners)
 #   ss loop       for each namespace: nsenter -t PID -n ss -tulpn
 #   netstat loop  for each namespace: nsenter -t PID -n netstat -tulpn
 #   kns -tanp     kubectl-netstat --all-containers -tanp
 #   kns json      kubectl-netstat --all-containers -tanp --output json (RSS)
 #   floor         bench/floor: one sock_diag dump (all TCP states, v4 + v6) per namespace
 #
-# and prints the ratios against the issue's targets, the peak RSS of each
+# Every kubectl-netstat command is timed twice: with the BPF owner iterator
+# (the default as root) and with KUBECTL_NETSTAT_OWNERS=proc (the /proc walk
+# fallback), so the two paths are compared in one run. -l gives each holder
+# the late-socket shape (UDP, UNIX and some listeners opened after its pairs,
+# at the end of its fd table). -c also runs TestRefreshesFlat on the fleet
+# (300 refreshes of --all-containers -tulpn: per-refresh cost, fds, threads,
+# heap). The script prints the ratios against the issue's targets, the peak RSS of each
 # command (GNU time), and checks that kubectl-netstat's listener set of every
 # bench namespace equals the ss loop's (proto, family, address, port, pid) and
 # that its text block equals netstat's byte for byte. With -s, kns -tulpn is
@@ -32,14 +40,18 @@ M=${M:-1000}
 RUNS=${RUNS:-5}
 SWEEP=${SWEEP:-}
 QUICK=
-while getopts "n:m:r:s:qh" opt; do
+LATE=
+REFRESH=
+while getopts "n:m:r:s:qlch" opt; do
 	case $opt in
 	n) N=$OPTARG ;;
 	m) M=$OPTARG ;;
 	r) RUNS=$OPTARG ;;
 	s) SWEEP=$OPTARG ;;
 	q) QUICK=1 ;;
-	*) sed -n '2,27p' "$0" | cut -c3-; exit 2 ;;
+	l) LATE=-late ;;
+	c) REFRESH=1 ;;
+	*) sed -n '2,37p' "$0" | cut -c3-; exit 2 ;;
 	esac
 done
 
@@ -83,7 +95,7 @@ addns() {
 	NAMES+=("$name")
 	ip -n "$name" link set lo up || die "lo up in $name failed"
 	# ip netns exec execs the command, so $! is the holder itself.
-	ip netns exec "$name" "$TMP/holder" -sockets "$M" >"$TMP/ready.$1" 2>&1 &
+	ip netns exec "$name" "$TMP/holder" -sockets "$M" $LATE >"$TMP/ready.$1" 2>&1 &
 	PIDS+=($!)
 }
 waitns() {
@@ -153,13 +165,21 @@ grow() {
 	started=$1
 }
 
+# sweep_at N times the three sweep commands with N namespaces up.
+sweep_at() {
+	local s=$1 c ms cpu
+	for c in "--all-containers -tulpn" "--all-containers -tanp" "audit"; do
+		read -ra argv <<<"$c"
+		read -r ms cpu < <(median_ms "$RUNS" "$KNS" "${argv[@]}")
+		[ -n "$ms" ] || exit 1
+		printf 'sweep: %3d namespaces  kns %-22s wall %9.1f ms (%6.2f ms/ns)  cpu %9.1f ms (%6.2f ms/ns)\n' \
+			"$s" "$c" "$ms" "$(awk -v a="$ms" -v b="$s" 'BEGIN{print a/b}')" "$cpu" "$(awk -v a="$cpu" -v b="$s" 'BEGIN{print a/b}')"
+	done
+}
 for s in $SWEEP; do
 	[ "$s" -lt "$N" ] || continue
 	grow "$s"
-	read -r ms cpu < <(median_ms "$RUNS" "$KNS" --all-containers -tulpn)
-	[ -n "$ms" ] || exit 1
-	printf 'sweep: %3d namespaces  kns -tulpn wall %8.1f ms (%6.2f ms/namespace)  cpu %8.1f ms (%6.2f ms/namespace)\n' \
-		"$s" "$ms" "$(awk -v a="$ms" -v b="$s" 'BEGIN{print a/b}')" "$cpu" "$(awk -v a="$cpu" -v b="$s" 'BEGIN{print a/b}')"
+	sweep_at "$s"
 done
 grow "$N"
 loops "${PIDS[@]}"
@@ -170,14 +190,22 @@ for k in $(seq "$N"); do sockets=$((sockets + $(awk '{print $2}' "$TMP/ready.$k"
 echo "fleet: $N namespaces x $M sockets ($sockets sockets held), $RUNS runs each, median wall time"
 
 declare -A MS CPU RSS CMD
+# The fallback rows run through env(1), so each is still one command.
+FB="env KUBECTL_NETSTAT_OWNERS=proc $KNS"
+CMD[kns_tuln]="$KNS --all-containers -tuln"
 CMD[kns_tulpn]="$KNS --all-containers -tulpn"
+CMD[fb_tulpn]="$FB --all-containers -tulpn"
+CMD[kns_audit]="$KNS audit"
+CMD[fb_audit]="$FB audit"
 CMD[ss_loop]="$TMP/ss_loop"
 CMD[netstat_loop]="$TMP/netstat_loop"
 CMD[kns_tanp]="$KNS --all-containers -tanp"
+CMD[fb_tanp]="$FB --all-containers -tanp"
 CMD[kns_json]="$KNS --all-containers -tanp --output json"
+CMD[kns_wide]="$KNS --all-containers -tanp --output wide"
 CMD[floor]="$TMP/floor ${PIDS[*]}"
 CMD[floor_decode]="$TMP/floor -decode ${PIDS[*]}"
-for c in kns_tulpn ss_loop netstat_loop kns_tanp kns_json floor floor_decode; do
+for c in kns_tuln kns_tulpn fb_tulpn kns_audit fb_audit ss_loop netstat_loop kns_tanp fb_tanp kns_json kns_wide floor floor_decode; do
 	if [ -n "$QUICK" ] && [[ $c == *_loop ]]; then
 		MS[$c]=- CPU[$c]=- RSS[$c]=-
 		continue
@@ -187,8 +215,7 @@ for c in kns_tulpn ss_loop netstat_loop kns_tanp kns_json floor floor_decode; do
 	[ -n "${MS[$c]}" ] || exit 1
 	RSS[$c]=$(peak_mib "${argv[@]}")
 done
-[ -z "$SWEEP" ] || printf 'sweep: %3d namespaces  kns -tulpn wall %8.1f ms (%6.2f ms/namespace)  cpu %8.1f ms (%6.2f ms/namespace)\n' \
-	"$N" "${MS[kns_tulpn]}" "$(awk -v a="${MS[kns_tulpn]}" -v b="$N" 'BEGIN{print a/b}')" "${CPU[kns_tulpn]}" "$(awk -v a="${CPU[kns_tulpn]}" -v b="$N" 'BEGIN{print a/b}')"
+[ -z "$SWEEP" ] || sweep_at "$N"
 
 echo "load average before measuring: $LOAD"
 # What the kernel's tables really hold (a holder's loopback pair can be gone
@@ -196,11 +223,17 @@ echo "load average before measuring: $LOAD"
 "$TMP/floor" "${PIDS[@]}" 2>&1 >/dev/null | sed 's/^floor: /TCP sockets in the namespaces now: /' 
 printf '%-50s %10s %10s %10s\n' command "wall ms" "cpu ms" "RSS MiB"
 row() { printf '%-50s %10s %10s %10s\n' "$1" "${MS[$2]}" "${CPU[$2]}" "${RSS[$2]}"; }
+row "kubectl-netstat --all-containers -tuln" kns_tuln
 row "kubectl-netstat --all-containers -tulpn" kns_tulpn
+row "  the same, /proc walk fallback" fb_tulpn
+row "kubectl-netstat audit" kns_audit
+row "  the same, /proc walk fallback" fb_audit
 row "loop: nsenter -t PID -n ss -tulpn" ss_loop
 row "loop: nsenter -t PID -n netstat -tulpn" netstat_loop
 row "kubectl-netstat --all-containers -tanp" kns_tanp
+row "  the same, /proc walk fallback" fb_tanp
 row "kubectl-netstat --all-containers -tanp -o json" kns_json
+row "kubectl-netstat --all-containers -tanp -o wide" kns_wide
 row "floor: 1 sock_diag dump (TCP, v4+v6) per netns" floor
 row "floor -decode (inspect.DiagDump)" floor_decode
 
@@ -208,20 +241,33 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "-") print "-"; else if (b > 
 verdict() { awk -v r="$1" -v t="$2" -v op="$3" 'BEGIN{ if (r == "-") { print "not measured"; exit } ok = (op == ">=") ? r >= t : r <= t; print ok ? "met" : "NOT met" }'; }
 ratios() {
 	local -n T=$1
-	local r1 r2 r3 r4
-	r1=$(ratio "${T[ss_loop]}" "${T[kns_tulpn]}")
-	r2=$(ratio "${T[netstat_loop]}" "${T[kns_tulpn]}")
-	r3=$(ratio "${T[kns_tanp]}" "${T[floor]}")
-	r4=$(ratio "${T[kns_tanp]}" "${T[floor_decode]}")
-	echo "$2 ratio ss loop / kns -tulpn:      ${r1}x  (target >= 100x: $(verdict "$r1" 100 '>='))"
-	echo "$2 ratio netstat loop / kns -tulpn: ${r2}x  (target >= 200x: $(verdict "$r2" 200 '>='))"
-	echo "$2 ratio kns -tanp / floor:         ${r3}x  (target <= 1.5x: $(verdict "$r3" 1.5 '<='))"
-	echo "$2 ratio kns -tanp / floor -decode: ${r4}x"
+	local r1 r2 r3 r4 p b
+	for p in kns fb; do
+		b=BPF
+		[ "$p" = kns ] || b="/proc walk"
+		r1=$(ratio "${T[${p}_tulpn]}" "${T[kns_tuln]}")
+		r2=$(ratio "${T[ss_loop]}" "${T[${p}_tulpn]}")
+		r3=$(ratio "${T[ss_loop]}" "${T[${p}_audit]}")
+		r4=$(ratio "${T[${p}_tanp]}" "${T[floor]}")
+		echo "$2 [$b] ratio kns -tulpn / kns -tuln:  ${r1}x  (target <= 1.5x: $(verdict "$r1" 1.5 '<='))"
+		echo "$2 [$b] ratio ss loop / kns -tulpn:    ${r2}x  (target >= 300x: $(verdict "$r2" 300 '>='))"
+		echo "$2 [$b] ratio ss loop / kns audit:     ${r3}x  (target >= 300x: $(verdict "$r3" 300 '>='))"
+		echo "$2 [$b] ratio kns -tanp / floor:       ${r4}x  (target <= 1.0x: $(verdict "$r4" 1.0 '<='))"
+	done
+	r1=$(ratio "${T[netstat_loop]}" "${T[kns_tulpn]}")
+	r2=$(ratio "${T[kns_tanp]}" "${T[floor_decode]}")
+	echo "$2 ratio netstat loop / kns -tulpn:     ${r1}x  (target >= 200x: $(verdict "$r1" 200 '>='))"
+	echo "$2 ratio kns -tanp / floor -decode:     ${r2}x"
 }
 ratios MS wall
 ratios CPU "cpu "
-RSS_MAX=$(printf '%s\n' "${RSS[kns_tulpn]}" "${RSS[kns_tanp]}" "${RSS[kns_json]}" | sort -n | tail -1)
+RSS_MAX=$(printf '%s\n' "${RSS[kns_tulpn]}" "${RSS[kns_tanp]}" "${RSS[kns_json]}" "${RSS[kns_wide]}" | sort -n | tail -1)
 echo "peak RSS of kubectl-netstat: ${RSS_MAX} MiB for $sockets sockets (target <= 150 MiB at 100000: $(verdict "$RSS_MAX" 150 '<='))"
+
+if [ -n "$REFRESH" ]; then
+	# -c refreshes in-process, on this fleet: per-refresh cost and flat resources.
+	KNS_REFRESHES=300 go test -count=1 -run '^TestRefreshesFlat$' -v ./cmd/kubectl-netstat/ 2>&1 | grep -E 'refresh_test|^(ok|FAIL|---)' | sed 's/^/refresh: /'
+fi
 
 fail=0
 [ -z "$QUICK" ] || exit 0
@@ -232,6 +278,8 @@ for k in $(seq "$N"); do
 	INO[$p]=$(stat -L -c %i "/proc/$p/ns/net")
 done
 kns_tulpn >"$TMP/kns.txt"
+KUBECTL_NETSTAT_OWNERS=proc "$KNS" --all-containers -tulpn >"$TMP/fb.txt"
+echo "owners: $("$KNS" --all-containers -tulpnv 2>&1 >/dev/null | grep 'owners:')"
 for p in "${PIDS[@]}"; do
 	echo "# ns ${INO[$p]}"
 	nsenter -t "$p" -n ss -tulpn
@@ -268,13 +316,23 @@ else
 	diff "$TMP/kns.set" "$TMP/ss.set" | head -20
 	fail=1
 fi
-# Byte-for-byte: each bench namespace's block against netstat run inside it.
+# Byte-for-byte: each bench namespace's block against netstat run inside it,
+# and the BPF path's block against the /proc walk's.
 bad=0
+fbbad=0
 for p in "${PIDS[@]}"; do
 	awk -v ino="${INO[$p]}" '/^# netns / { on = ($3 == ino); next } on' "$TMP/kns.txt" >"$TMP/block"
+	awk -v ino="${INO[$p]}" '/^# netns / { on = ($3 == ino); next } on' "$TMP/fb.txt" >"$TMP/fbblock"
 	nsenter -t "$p" -n netstat -tulpn >"$TMP/netstat.txt" 2>/dev/null
 	cmp -s "$TMP/block" "$TMP/netstat.txt" || { bad=$((bad + 1)); [ "$bad" -gt 1 ] || diff "$TMP/netstat.txt" "$TMP/block" | head -10; }
+	cmp -s "$TMP/block" "$TMP/fbblock" || fbbad=$((fbbad + 1))
 done
+if [ "$fbbad" = 0 ]; then
+	echo "check BPF owners vs /proc walk (-tulpn blocks): identical ($N namespaces)"
+else
+	echo "check BPF owners vs /proc walk (-tulpn blocks): $fbbad of $N namespaces DIFFER"
+	fail=1
+fi
 if [ "$bad" = 0 ]; then
 	echo "check text vs netstat -tulpn in each namespace: identical ($N namespaces)"
 else
