@@ -301,3 +301,23 @@ func TestOwnersBPFRepeat(t *testing.T) {
 	}
 	t.Logf("%d passes, %v per pass", passes, time.Since(start)/passes)
 }
+
+// BenchmarkScanProcsOwners is a full -p scan of this host both ways: the
+// BPF pass (its load is paid once, as -c refreshes do) and the /proc walk.
+func BenchmarkScanProcsOwners(b *testing.B) {
+	scanSkipUnlessRoot(b)
+	fs, _ := NewFS("/proc", "/")
+	for _, tc := range []struct {
+		name string
+		opt  ScanOptions
+	}{{"bpf", ScanOptions{Sockets: true}}, {"walk", ScanOptions{Sockets: true, NoBPF: true}}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := fs.ScanProcs(tc.opt); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
