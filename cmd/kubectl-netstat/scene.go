@@ -39,6 +39,7 @@ type scene struct {
 	// lazyWanted: that is the fallback when the BPF iterator cannot serve.
 	lazyOwners, lazyWanted bool
 	noted                  bool // -v told how owners are found
+	sockets                bool // discovery attributes sockets to processes
 	// remoteOnly: every view comes through the API (a non-Linux client);
 	// there is no local process table to refresh.
 	remoteOnly bool
@@ -79,7 +80,8 @@ func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
 		return sc, nil
 	}
 	sc.lazyWanted = o.lazyOwners()
-	inv, err := o.fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: o.flags.Programs || o.format != output.FormatText || o.ko.Container != "", LazyFallback: sc.lazyWanted})
+	sc.sockets = o.flags.Programs || o.format != output.FormatText || o.ko.Container != ""
+	inv, err := o.fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: sc.sockets, LazyFallback: sc.lazyWanted})
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +350,7 @@ func (sc *scene) refresh(o *netstatOptions) error {
 	}
 	if sc.needDiscovery {
 		// Later refreshes rediscover, so containers that started since are tagged.
-		inv, err := o.fs.DiscoverContext(sc.ctx, inspect.DiscoverOptions{Sockets: true, LazyFallback: sc.lazyWanted})
+		inv, err := o.fs.DiscoverContext(sc.ctx, inspect.DiscoverOptions{Sockets: sc.sockets, LazyFallback: sc.lazyWanted})
 		if err != nil {
 			return err
 		}
