@@ -214,9 +214,21 @@ func TestOwnersBPFMatchesProcWalk(t *testing.T) {
 	}
 	t.Logf("%d sockets of %d holders: same owner both ways", n, len(holders))
 
-	// The namespace fd of h2 (fd 3) is found both ways.
+	// The namespace fd of h2 (fd 3) is found both ways, also by a scan for
+	// namespace fds only (discovery without -p).
+	nsBPF, err := fs.ScanProcs(ScanOptions{NetnsFds: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nsProc, err := fs.ScanProcs(ScanOptions{NetnsFds: true, NoBPF: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nsBPF.Owner(sharedIno) != nil || nsProc.Owner(sharedIno) != nil {
+		t.Error("a NetnsFds-only scan recorded socket owners")
+	}
 	wantNs := netnsIno(t, h1.pid)
-	for _, tab := range []*ProcTable{viaBPF, viaProc} {
+	for _, tab := range []*ProcTable{viaBPF, viaProc, nsBPF, nsProc} {
 		e := tab.Entry(h2.pid)
 		if e == nil || len(e.NetnsFds) != 1 || e.NetnsFds[0] != (NetnsFd{FD: 3, Inode: wantNs}) {
 			t.Errorf("%s: holder %d NetnsFds = %+v, want fd 3 → %d", tab.Owners, h2.pid, e, wantNs)
