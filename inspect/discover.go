@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/kubectl-netstat/kubectl-netstat/internal/safefile"
+	"github.com/kubectl-netstat/kubectl-netstat/inspect/runtime"
 )
 
 // DiscoverOptions selects what Discover collects.
@@ -41,7 +41,7 @@ type Inventory struct {
 
 // containerExtra holds per-container facts the model has no field for.
 type containerExtra struct {
-	match    *CgroupMatch
+	match    *runtime.CgroupMatch
 	sandbox  string // sandbox/infra container ID of the pod
 	joins    string // Docker NetworkMode container:<id>
 	netnsRef string // netns path named by state
@@ -55,7 +55,7 @@ func (inv *Inventory) NetnsOf(inode uint64) *Netns { return inv.byIno[inode] }
 func (inv *Inventory) Container(id string) *Container { return inv.byID[id] }
 
 // CgroupOf returns what the cgroup path said about a container (nil when state only).
-func (inv *Inventory) CgroupOf(c *Container) *CgroupMatch {
+func (inv *Inventory) CgroupOf(c *Container) *runtime.CgroupMatch {
 	if x := inv.extras[c]; x != nil {
 		return x.match
 	}
@@ -163,7 +163,7 @@ func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Invento
 		if ns.Path == "" || strings.HasSuffix(ns.Path, "/2/ns/net") {
 			ns.Path = fs.Proc(strconv.Itoa(e.Proc.PID), "ns", "net")
 		}
-		m, ok := ClassifyCgroupLines(e.Cgroup)
+		m, ok := runtime.ClassifyCgroupLines(e.Cgroup)
 		if !ok {
 			continue
 		}
@@ -317,22 +317,23 @@ func hostRunPath(p string) string {
 // applyState merges the runtimes' on-disk state into the containers, adding
 // process-less containers only when they are still alive (a live netns or init pid).
 func (inv *Inventory) applyState(fs FS) {
-	roots := fs.StorageRoots(inv.Procs)
-	userdata := func() ([]StateRecord, []string) { return fs.UserdataState(roots) }
-	var recs []StateRecord
+	conmons := conmonPIDs(inv.Procs)
+	roots := runtime.StorageRoots(fs, conmons)
+	userdata := func(p runtime.Paths) ([]runtime.StateRecord, []string) { return runtime.UserdataState(p, roots) }
+	var recs []runtime.StateRecord
 	// Managers first: their names and pods win over what a bare runtime's
 	// state or a CNI cache says about the same ID.
-	for _, load := range []func() ([]StateRecord, []string){fs.ContainerdState, fs.DockerState, userdata, fs.LXCState, fs.OCIRuntimeState, fs.CNIState} {
-		r, w := load()
+	for _, load := range []func(runtime.Paths) ([]runtime.StateRecord, []string){runtime.ContainerdState, runtime.DockerState, userdata, runtime.LXCState, runtime.OCIRuntimeState, runtime.CNIState} {
+		r, w := load(fs)
 		recs = append(recs, r...)
 		inv.Warnings = append(inv.Warnings, w...)
 	}
-	names, w := fs.StorageNames(roots)
+	names, w := runtime.StorageNames(fs, roots)
 	inv.Warnings = append(inv.Warnings, w...)
-	pods, w := fs.podmanPods(roots)
+	pods, w := runtime.PodmanPods(fs, roots)
 	inv.Warnings = append(inv.Warnings, w...)
-	logs := fs.LogLinks()
-	monitored := conmonIDs(fs, inv.Procs)
+	logs := runtime.LogLinks(fs)
+	monitored := runtime.ConmonIDs(fs, conmons)
 
 	// Podman: pod membership and the infra container. The database names the
 	// pod; without it the members' annotation still names the infra container.
@@ -365,7 +366,7 @@ func (inv *Inventory) applyState(fs FS) {
 	for i := range recs {
 		r := &recs[i]
 		if sc, ok := names[r.ID]; ok {
-			applyStorageName(r, sc)
+			runtime.ApplyStorageName(r, sc)
 		}
 		// Podman writes CNI results too (K8S_POD_NAME = the container's name):
 		// they are not Kubernetes pod sandboxes.
@@ -464,7 +465,7 @@ func (inv *Inventory) applyState(fs FS) {
 // one the state means: its start time matches where the state records one,
 // else a live conmon monitors that container, else its cgroup named it.
 // A stale pidfile whose pid was reused never pulls a stranger in.
-func (inv *Inventory) liveInit(r *StateRecord, monitored map[string]bool) *ProcEntry {
+func (inv *Inventory) liveInit(r *runtime.StateRecord, monitored map[string]bool) *ProcEntry {
 	if r.InitPID <= 0 {
 		return nil
 	}
@@ -505,22 +506,18 @@ func (inv *Inventory) attachTree(c *Container, init *ProcEntry) {
 	sort.Ints(c.PIDs)
 }
 
-// conmonIDs are the containers a running conmon monitors (Podman, CRI-O).
-func conmonIDs(fs FS, t *ProcTable) map[string]bool {
-	out := map[string]bool{}
+// conmonPIDs are the PIDs of the table's conmon processes (none for a nil table).
+func conmonPIDs(t *ProcTable) []int {
+	if t == nil {
+		return nil
+	}
+	var pids []int
 	for _, e := range t.Procs {
-		if e.Proc.Comm != "conmon" {
-			continue
-		}
-		b, err := safefile.ReadFile(fs.Proc(strconv.Itoa(e.Proc.PID), "cmdline"), maxConmonCmdline)
-		if err != nil {
-			continue
-		}
-		if a := parseConmonCmdline(b); a.ID != "" {
-			out[a.ID] = true
+		if e.Proc.Comm == "conmon" {
+			pids = append(pids, e.Proc.PID)
 		}
 	}
-	return out
+	return pids
 }
 
 func fillPod(dst, src *Pod) {
@@ -657,13 +654,7 @@ func (inv *Inventory) ownerOf(ns *Netns) *Container {
 // "/<containerd namespace>/<id>" with a free-text ID (§4.2, last rule): only
 // when a task bundle of that namespace and ID exists on disk.
 func (inv *Inventory) standaloneContainerd(fs FS) {
-	tasks := map[string]bool{}
-	for _, root := range containerdRoots {
-		dirs, _ := filepath.Glob(fs.Host(root, "io.containerd.runtime.v2.task", "*", "*"))
-		for _, d := range dirs {
-			tasks[filepath.Base(filepath.Dir(d))+"/"+filepath.Base(d)] = true
-		}
-	}
+	tasks := runtime.ContainerdTasks(fs)
 	if len(tasks) == 0 {
 		return
 	}

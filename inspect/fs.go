@@ -6,11 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/kubectl-netstat/kubectl-netstat/inspect/runtime"
 )
 
 // Sentinel errors; callers pick exit codes with errors.Is.
 var (
-	ErrParse      = errors.New("parse error")
+	ErrParse      = runtime.ErrParse // the state readers' own, so errors.Is sees theirs too
 	ErrPermission = errors.New("permission denied")
 	ErrNotFound   = errors.New("not found")
 )

@@ -3,6 +3,8 @@ package inspect
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/kubectl-netstat/kubectl-netstat/inspect/runtime"
 )
 
 // Proto is a socket table as netstat names it.
@@ -182,36 +184,25 @@ type Process struct {
 	Container *Container
 }
 
-// Runtime names a container runtime.
-type Runtime uint8
-
-// Known runtimes.
-const (
-	RuntimeUnknown Runtime = iota
-	RuntimeContainerd
-	RuntimeCRIO
-	RuntimeDocker
-	RuntimePodman
-	RuntimeLXC
-	RuntimeNspawn
-	// RuntimeRunc and RuntimeCrun are containers started with the OCI runtime
-	// itself (runc run / crun run), no manager above it.
-	RuntimeRunc
-	RuntimeCrun
+// Runtime, its constants and Pod live in inspect/runtime, which returns
+// them; these aliases keep inspect's API unchanged.
+type (
+	Runtime = runtime.Runtime
+	Pod     = runtime.Pod
 )
 
-var runtimeNames = [...]string{"unknown", "containerd", "cri-o", "docker", "podman", "lxc", "nspawn", "runc", "crun"}
-
-// String returns the contract's runtime word.
-func (r Runtime) String() string {
-	if int(r) < len(runtimeNames) {
-		return runtimeNames[r]
-	}
-	return "unknown"
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (r Runtime) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+// Known runtimes (see runtime.Runtime).
+const (
+	RuntimeUnknown    = runtime.RuntimeUnknown
+	RuntimeContainerd = runtime.RuntimeContainerd
+	RuntimeCRIO       = runtime.RuntimeCRIO
+	RuntimeDocker     = runtime.RuntimeDocker
+	RuntimePodman     = runtime.RuntimePodman
+	RuntimeLXC        = runtime.RuntimeLXC
+	RuntimeNspawn     = runtime.RuntimeNspawn
+	RuntimeRunc       = runtime.RuntimeRunc
+	RuntimeCrun       = runtime.RuntimeCrun
+)
 
 // Confidence says which source named a container.
 type Confidence uint8
@@ -236,13 +227,6 @@ func (c Confidence) String() string {
 
 // MarshalText implements encoding.TextMarshaler.
 func (c Confidence) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
-
-// Pod identifies a Kubernetes pod.
-type Pod struct {
-	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
-	UID       string `json:"uid"`
-}
 
 // Container is one container found on the host.
 type Container struct {

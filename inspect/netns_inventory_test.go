@@ -4,12 +4,22 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
+
+func readStateTestdata(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "state", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
 
 func TestParseMountinfoNsfs(t *testing.T) {
 	got, err := parseMountinfoNsfs(strings.NewReader(readStateTestdata(t, "mountinfo-netns.txt")))

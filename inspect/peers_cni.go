@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"path/filepath"
 	"strings"
+
+	"github.com/kubectl-netstat/kubectl-netstat/inspect/runtime"
 )
 
 // cniResultIPs is the part of a CNI result cache that holds the addresses:
@@ -69,7 +71,7 @@ func (fs FS) CNIPeers(inv *Inventory) (*PeerTable, []string) {
 	var warns []string
 	files, _ := filepath.Glob(fs.Host("/var/lib/cni/results", "*"))
 	for _, p := range files {
-		b, err := readCapped(p)
+		b, err := runtime.ReadCapped(p)
 		if err != nil {
 			warns = append(warns, fmt.Sprintf("%s: %v (skipped)", fs.HostRel(p), err))
 			continue

@@ -14,6 +14,8 @@ import (
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect/bpfowner"
 	"golang.org/x/sys/unix"
+
+	"github.com/kubectl-netstat/kubectl-netstat/inspect/runtime"
 )
 
 // ScanProcs makes one pass over the proc root: one readdir, then per PID a
@@ -347,7 +349,7 @@ func (s *procScanner) scanOne(root string, pid int, selfPidns uint64, opt ScanOp
 	}
 
 	if b, err := s.readAt(dfd, "cgroup", len(s.file)); err == nil {
-		e.Cgroup, _ = parseCgroupBytes(b)
+		e.Cgroup, _ = runtime.ParseCgroupBytes(b)
 	} else if isGone(err) {
 		return nil, err
 	} else {

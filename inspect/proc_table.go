@@ -1,5 +1,7 @@
 package inspect
 
+import "github.com/kubectl-netstat/kubectl-netstat/inspect/runtime"
+
 // The /proc pass itself (ScanProcs) is Linux-only (proc_scan_linux.go); its
 // result types live here so the model builds on every client platform.
 
@@ -40,7 +42,7 @@ type ProcEntry struct {
 	// It is [PID] when the process shares the scanner's pid namespace.
 	NSpid []int
 	// Cgroup is every line of /proc/PID/cgroup.
-	Cgroup []CgroupLine
+	Cgroup []runtime.CgroupLine
 	// NetnsFds are fds of this process that point at a network namespace.
 	NetnsFds []NetnsFd
 	// Partial is set when some of the process's files were unreadable

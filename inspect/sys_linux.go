@@ -1,11 +1,6 @@
 package inspect
 
-import (
-	"os"
-	"syscall"
-
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 // Socket arguments for the namespace readers (nsenter.SocketAt).
 const (
@@ -35,24 +30,6 @@ func nsfsIno(path string) (uint64, bool) {
 }
 
 func closeFd(fd int) error { return unix.Close(fd) }
-
-// statUID is the owner of path (symlinks followed).
-func statUID(path string) (uint32, bool) {
-	var st unix.Stat_t
-	if unix.Stat(path, &st) != nil {
-		return 0, false
-	}
-	return st.Uid, true
-}
-
-// fileUID is the owner recorded in a FileInfo from os.Stat or os.Lstat.
-func fileUID(fi os.FileInfo) (uint32, bool) {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return 0, false
-	}
-	return st.Uid, true
-}
 
 // IsProcfs reports whether dir is a procfs mount.
 func IsProcfs(dir string) bool {

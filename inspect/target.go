@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/kubectl-netstat/kubectl-netstat/inspect/runtime"
 )
 
 // ErrAmbiguous is returned when a target names several containers.
@@ -65,7 +67,7 @@ func (inv *Inventory) findContainers(arg string) ([]*Container, error) {
 		if c.Name == arg {
 			byName = append(byName, c)
 		}
-		if isHex64(c.ID) && strings.HasPrefix(c.ID, arg) {
+		if runtime.IsHex64(c.ID) && strings.HasPrefix(c.ID, arg) {
 			byPrefix = append(byPrefix, c)
 		}
 	}

@@ -1,4 +1,4 @@
-package inspect
+package runtime
 
 import (
 	"bytes"
@@ -187,7 +187,7 @@ func TestClassifyCgroupLines(t *testing.T) {
 		{"cgroupns.txt", "", false},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join("..", "testdata", "cgroup", tc.file))
+			b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "cgroup", tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -212,7 +212,7 @@ func TestClassifyCgroupLines(t *testing.T) {
 }
 
 func FuzzParseCgroup(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("..", "testdata", "cgroup", "*"))
+	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "cgroup", "*"))
 	for _, p := range files {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)

@@ -1,4 +1,4 @@
-package inspect
+package runtime
 
 import (
 	"encoding/json"
@@ -83,7 +83,7 @@ func dockerRecord(id string, c *DockerConfig, hc *DockerHostConfig) StateRecord 
 var dockerRoots = []string{"/var/lib/docker"}
 
 // DockerState reads <data-root>/containers/<id>/{config.v2.json,hostconfig.json}.
-func (fs FS) DockerState() ([]StateRecord, []string) {
+func DockerState(fs Paths) ([]StateRecord, []string) {
 	var recs []StateRecord
 	var warns []string
 	for _, root := range dockerRoots {

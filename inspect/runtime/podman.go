@@ -1,4 +1,4 @@
-package inspect
+package runtime
 
 import (
 	"bytes"
@@ -122,21 +122,16 @@ func parseConmonCmdline(b []byte) conmonArgs {
 
 // StorageRoots returns the default store plus every store a running conmon
 // names (a second rootful store via --root/--runroot, rootless users' stores
-// under their home and $XDG_RUNTIME_DIR).
-func (fs FS) StorageRoots(t *ProcTable) []StorageRoot {
+// under their home and $XDG_RUNTIME_DIR). conmons are the PIDs of the
+// processes whose comm is "conmon".
+func StorageRoots(fs Paths, conmons []int) []StorageRoot {
 	roots := append([]StorageRoot(nil), defaultStorageRoots...)
 	index := map[[2]string]int{}
 	for i, r := range roots {
 		index[[2]string{r.Graph, r.Run}] = i
 	}
-	if t == nil {
-		return roots
-	}
-	for _, e := range t.Procs {
-		if e.Proc.Comm != "conmon" {
-			continue
-		}
-		dir := fs.Proc(strconv.Itoa(e.Proc.PID))
+	for _, pid := range conmons {
+		dir := fs.Proc(strconv.Itoa(pid))
 		uid, ok := statUID(dir)
 		if !ok {
 			continue
@@ -166,9 +161,24 @@ func (fs FS) StorageRoots(t *ProcTable) []StorageRoot {
 	return roots
 }
 
+// ConmonIDs are the containers a running conmon monitors (Podman, CRI-O).
+func ConmonIDs(fs Paths, conmons []int) map[string]bool {
+	out := map[string]bool{}
+	for _, pid := range conmons {
+		b, err := safefile.ReadFile(fs.Proc(strconv.Itoa(pid), "cmdline"), maxConmonCmdline)
+		if err != nil {
+			continue
+		}
+		if a := parseConmonCmdline(b); a.ID != "" {
+			out[a.ID] = true
+		}
+	}
+	return out
+}
+
 // StorageNames reads containers.json and volatile-containers.json of every
 // storage driver under the stores' graph and run roots: id → entry.
-func (fs FS) StorageNames(roots []StorageRoot) (map[string]StorageContainer, []string) {
+func StorageNames(fs Paths, roots []StorageRoot) (map[string]StorageContainer, []string) {
 	out := map[string]StorageContainer{}
 	var warns []string
 	for _, root := range roots {
@@ -195,8 +205,8 @@ func (fs FS) StorageNames(roots []StorageRoot) (map[string]StorageContainer, []s
 	return out, warns
 }
 
-// applyStorageName fills a Podman or CRI-O record's gaps from containers.json.
-func applyStorageName(r *StateRecord, c StorageContainer) {
+// ApplyStorageName fills a Podman or CRI-O record's gaps from containers.json.
+func ApplyStorageName(r *StateRecord, c StorageContainer) {
 	m := c.meta()
 	if r.Name == "" {
 		switch {
@@ -227,9 +237,9 @@ type PodmanPodInfo struct {
 // while it writes, and a scan must never hang behind it.
 const boltTimeout = time.Second
 
-// podmanPods reads Podman 4's <graph>/libpod/bolt_state.db of every store:
+// PodmanPods reads Podman 4's <graph>/libpod/bolt_state.db of every store:
 // container id → pod. Podman 5's db.sql is not read (see README).
-func (fs FS) podmanPods(roots []StorageRoot) (map[string]PodmanPodInfo, []string) {
+func PodmanPods(fs Paths, roots []StorageRoot) (map[string]PodmanPodInfo, []string) {
 	out := map[string]PodmanPodInfo{}
 	var warns []string
 	for _, root := range roots {

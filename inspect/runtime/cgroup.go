@@ -1,4 +1,4 @@
-package inspect
+package runtime
 
 import (
 	"bufio"
@@ -41,10 +41,11 @@ func ParseCgroup(r io.Reader) ([]CgroupLine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parseCgroupBytes(b)
+	return ParseCgroupBytes(b)
 }
 
-func parseCgroupBytes(b []byte) ([]CgroupLine, error) {
+// ParseCgroupBytes parses the bytes of a /proc/PID/cgroup already read.
+func ParseCgroupBytes(b []byte) ([]CgroupLine, error) {
 	var out []CgroupLine
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 0, 4096), maxCgroupFile)
@@ -159,7 +160,7 @@ func ClassifyCgroup(path string) (CgroupMatch, bool) {
 		}
 		// Podman's cgroupfs pod dir: /libpod_parent/<podid>/libpod-<id>, conmon
 		// in /libpod_parent/<podid>/conmon. The pod ID is not a container.
-		if parent == "libpod_parent" && isHex64(c) {
+		if parent == "libpod_parent" && IsHex64(c) {
 			m.PodmanPod = c
 			continue
 		}
@@ -172,10 +173,7 @@ func ClassifyCgroup(path string) (CgroupMatch, bool) {
 		return CgroupMatch{}, false
 	}
 	in := found[len(found)-1]
-	// systemd-nspawn --keep-unit splits its unit into payload (the container)
-	// and supervisor (nspawn itself, in the host netns): the supervisor is not
-	// part of the container.
-	if j := leafAfter[len(found)-1] + 1; in.Runtime == RuntimeNspawn && j < len(comps) && comps[j] == "supervisor" {
+	if j := leafAfter[len(found)-1] + 1; in.Runtime == RuntimeNspawn && j < len(comps) && nspawnSupervisor(comps[j]) {
 		return CgroupMatch{}, false
 	}
 	m.Runtime, m.Flavor, m.ID, m.Ambiguous = in.Runtime, in.Flavor, in.ID, in.Ambiguous
@@ -217,8 +215,8 @@ func ClassifyCgroupLines(lines []CgroupLine) (CgroupMatch, bool) {
 	return CgroupMatch{}, false
 }
 
-// isHex64 reports whether s is a 64-character lowercase hex container ID.
-func isHex64(s string) bool { return len(s) == 64 && isLowerHex(s) }
+// IsHex64 reports whether s is a 64-character lowercase hex container ID.
+func IsHex64(s string) bool { return len(s) == 64 && isLowerHex(s) }
 
 func isLowerHex(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -237,32 +235,32 @@ func containerComponent(c, parent string) (rt Runtime, flavor, id string, ambigu
 	if strings.Contains(c, "-conmon-") || strings.HasPrefix(c, "lxc.monitor") || c == "conmon" {
 		return
 	}
-	if id, ok := strings.CutPrefix(c, "libpod-payload-"); ok && isHex64(id) {
+	if id, ok := strings.CutPrefix(c, "libpod-payload-"); ok && IsHex64(id) {
 		return RuntimePodman, "", id, false, true
 	}
 	if id, ok := scopeID(c, "libpod-"); ok {
 		return RuntimePodman, "", id, false, true
 	}
 	// The cgroupfs manager's shape has no .scope: /libpod_parent/libpod-<id>.
-	if id, ok := strings.CutPrefix(c, "libpod-"); ok && isHex64(id) {
+	if id, ok := strings.CutPrefix(c, "libpod-"); ok && IsHex64(id) {
 		return RuntimePodman, "", id, false, true
 	}
 	if id, ok := scopeID(c, "crio-"); ok {
 		return RuntimeCRIO, "", id, false, true
 	}
-	if id, ok := strings.CutPrefix(c, "crio-"); ok && isHex64(id) {
+	if id, ok := strings.CutPrefix(c, "crio-"); ok && IsHex64(id) {
 		return RuntimeCRIO, "", id, false, true
 	}
 	if id, ok := scopeID(c, "cri-containerd-"); ok {
 		return RuntimeContainerd, "", id, false, true
 	}
-	if i := strings.LastIndex(c, ":cri-containerd:"); i >= 0 && isHex64(c[i+len(":cri-containerd:"):]) {
+	if i := strings.LastIndex(c, ":cri-containerd:"); i >= 0 && IsHex64(c[i+len(":cri-containerd:"):]) {
 		return RuntimeContainerd, "", c[i+len(":cri-containerd:"):], false, true
 	}
 	if id, ok := scopeID(c, "docker-"); ok {
 		return RuntimeDocker, "", id, false, true
 	}
-	if parent == "docker" && isHex64(c) {
+	if parent == "docker" && IsHex64(c) {
 		return RuntimeDocker, "", c, false, true
 	}
 	if id, ok := scopeID(c, "nerdctl-"); ok {
@@ -274,8 +272,7 @@ func containerComponent(c, parent string) (rt Runtime, flavor, id string, ambigu
 	if (parent == "lxc.payload" || parent == "lxc") && c != "" && !strings.HasSuffix(c, ".slice") {
 		return RuntimeLXC, "", c, false, true
 	}
-	if strings.HasPrefix(c, "machine-") && strings.HasSuffix(c, ".scope") {
-		name := unescapeSystemd(strings.TrimSuffix(strings.TrimPrefix(c, "machine-"), ".scope"))
+	if name, machine := machineScope(c); machine {
 		switch {
 		case strings.HasPrefix(name, "qemu-"):
 			return // a VM, not a container
@@ -284,14 +281,13 @@ func containerComponent(c, parent string) (rt Runtime, flavor, id string, ambigu
 		}
 		return RuntimeNspawn, "", name, false, true
 	}
-	// machinectl start's shape: /machine.slice/systemd-nspawn@<name>.service.
-	if s, ok := strings.CutPrefix(c, "systemd-nspawn@"); ok && strings.HasSuffix(s, ".service") && len(s) > len(".service") {
-		return RuntimeNspawn, "", unescapeSystemd(strings.TrimSuffix(s, ".service")), false, true
+	if name, ok := nspawnService(c); ok {
+		return RuntimeNspawn, "", name, false, true
 	}
 	if parent == "mesos" && c != "" {
 		return RuntimeUnknown, "mesos", c, false, true
 	}
-	if isHex64(c) {
+	if IsHex64(c) {
 		// A bare ID under a cgroupfs pod dir is containerd or cri-dockerd; anywhere
 		// else it can be any runtime. Either way only on-disk state can tell.
 		return RuntimeUnknown, "", c, true, true
@@ -306,7 +302,7 @@ func scopeID(c, prefix string) (string, bool) {
 		return "", false
 	}
 	s, ok = strings.CutSuffix(s, ".scope")
-	if !ok || !isHex64(s) {
+	if !ok || !IsHex64(s) {
 		return "", false
 	}
 	return s, true
@@ -378,23 +374,4 @@ func qosComponent(c, parent string) (string, bool) {
 		return c, true
 	}
 	return "", false
-}
-
-// unescapeSystemd turns systemd's \xNN unit-name escapes back into bytes.
-func unescapeSystemd(s string) string {
-	if !strings.Contains(s, `\x`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) && s[i+1] == 'x' {
-			if v, err := strconv.ParseUint(s[i+2:i+4], 16, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

@@ -1,4 +1,4 @@
-package inspect
+package runtime
 
 import (
 	"fmt"
@@ -52,7 +52,7 @@ func userdataRecord(id string, c *OCIConfig) StateRecord {
 // of every storage driver in every store, giving CRI-O and Podman records.
 // config.json may sit in the graph root (Podman) or the run root (CRI-O); the
 // pidfile is in the run root.
-func (fs FS) UserdataState(roots []StorageRoot) ([]StateRecord, []string) {
+func UserdataState(fs Paths, roots []StorageRoot) ([]StateRecord, []string) {
 	var recs []StateRecord
 	var warns []string
 	seen := map[string]bool{}

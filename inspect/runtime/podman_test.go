@@ -1,4 +1,4 @@
-package inspect
+package runtime
 
 import (
 	"errors"
@@ -14,19 +14,19 @@ func TestParseStorageContainers(t *testing.T) {
 		t.Fatalf("got %d entries, %v", len(list), err)
 	}
 	pm := StateRecord{Runtime: RuntimePodman, ID: list[0].ID}
-	applyStorageName(&pm, list[0])
+	ApplyStorageName(&pm, list[0])
 	if d := cmp.Diff(StateRecord{Runtime: RuntimePodman, ID: list[0].ID, Name: "web", Image: "docker.io/library/nginx:latest"}, pm); d != "" {
 		t.Errorf("podman (-want +got)\n%s", d)
 	}
 	cr := StateRecord{Runtime: RuntimeCRIO, ID: list[1].ID}
-	applyStorageName(&cr, list[1])
+	ApplyStorageName(&cr, list[1])
 	want := StateRecord{Runtime: RuntimeCRIO, ID: list[1].ID, Name: "app", Pod: &Pod{Namespace: "prod", Name: "api-6d4f", UID: "63b3ebfc-2890-11e9-8154-16bf8ef8d9dc"}}
 	if d := cmp.Diff(want, cr); d != "" {
 		t.Errorf("cri-o (-want +got)\n%s", d)
 	}
 	// A bad metadata string degrades to no metadata.
 	bad := StateRecord{Runtime: RuntimePodman}
-	applyStorageName(&bad, StorageContainer{Names: []string{"n"}, Metadata: "{not json"})
+	ApplyStorageName(&bad, StorageContainer{Names: []string{"n"}, Metadata: "{not json"})
 	if bad.Name != "n" {
 		t.Errorf("bad metadata: name %q", bad.Name)
 	}
@@ -51,9 +51,9 @@ func FuzzParseStorageContainers(f *testing.F) {
 		}
 		for _, c := range list {
 			r := StateRecord{Runtime: RuntimeCRIO}
-			applyStorageName(&r, c)
+			ApplyStorageName(&r, c)
 			r.Runtime = RuntimePodman
-			applyStorageName(&r, c)
+			ApplyStorageName(&r, c)
 		}
 	})
 }

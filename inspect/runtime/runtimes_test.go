@@ -1,4 +1,4 @@
-package inspect
+package runtime
 
 import (
 	"encoding/json"
@@ -60,7 +60,7 @@ func TestParseConmonCmdline(t *testing.T) {
 // containers.json; an unprivileged store is believed only for its own IDs.
 func TestUserdataStateDrivers(t *testing.T) {
 	host := t.TempDir()
-	fs := FS{ProcRoot: "/proc", HostRoot: host}
+	fs := testFS{ProcRoot: "/proc", HostRoot: host}
 	cfg := `{"annotations":{"io.container.manager":"libpod","io.kubernetes.cri-o.SandboxID":"` + pmInfra + `"},"linux":{"namespaces":[{"type":"network","path":"/proc/4242/ns/net"}]}}`
 	writeFile(t, host, "var/lib/containers/storage/vfs-containers/"+pmID+"/userdata/config.json", cfg)
 	writeFile(t, host, "run/containers/storage/vfs-containers/"+pmID+"/userdata/pidfile", "4243")
@@ -77,7 +77,7 @@ func TestUserdataStateDrivers(t *testing.T) {
 	roots := []StorageRoot{{Graph: "/var/lib/containers/storage", Run: "/run/containers/storage"},
 		{Graph: "/alt/root", Run: "/alt/run"},
 		{Graph: "/home/u/storage", Run: "/home/u/run", IDs: map[string]bool{"cc" + pmID[2:]: true}}}
-	recs, warns := fs.UserdataState(roots)
+	recs, warns := UserdataState(fs, roots)
 	if len(warns) != 0 {
 		t.Errorf("warnings: %v", warns)
 	}
@@ -93,7 +93,7 @@ func TestUserdataStateDrivers(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("records (-want +got)\n%s", d)
 	}
-	names, _ := fs.StorageNames(roots)
+	names, _ := StorageNames(fs, roots)
 	if names[pmID].Names[0] != "web" || names[other].Names[0] != "alt" {
 		t.Errorf("names: %+v", names)
 	}
@@ -133,8 +133,8 @@ func TestPodmanBoltPods(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	fs := FS{ProcRoot: "/proc", HostRoot: host}
-	got, warns := fs.podmanPods(defaultStorageRoots)
+	fs := testFS{ProcRoot: "/proc", HostRoot: host}
+	got, warns := PodmanPods(fs, defaultStorageRoots)
 	want := map[string]PodmanPodInfo{pmInfra: {PodID: pmPod, PodName: "kns-pod", Infra: true}, pmID: {PodID: pmPod, PodName: "kns-pod"}}
 	if d := cmp.Diff(want, got); d != "" || len(warns) != 0 {
 		t.Errorf("(-want +got)\n%s\nwarnings %v", d, warns)
@@ -144,7 +144,7 @@ func TestPodmanBoltPods(t *testing.T) {
 		if err := os.Chown(p, 65534, 65534); err != nil {
 			t.Fatal(err)
 		}
-		got, warns = fs.podmanPods(defaultStorageRoots)
+		got, warns = PodmanPods(fs, defaultStorageRoots)
 		if d := cmp.Diff(want, got); d != "" || len(warns) != 0 {
 			t.Errorf("user's database (-want +got)\n%s\nwarnings %v", d, warns)
 		}
@@ -153,7 +153,7 @@ func TestPodmanBoltPods(t *testing.T) {
 	if err := os.WriteFile(p, []byte("not a bolt database at all, but long enough to have a page header......"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if got, warns := fs.podmanPods(defaultStorageRoots); len(got) != 0 || len(warns) != 1 {
+	if got, warns := PodmanPods(fs, defaultStorageRoots); len(got) != 0 || len(warns) != 1 {
 		t.Errorf("garbage: %v, warnings %v", got, warns)
 	}
 }
@@ -161,7 +161,7 @@ func TestPodmanBoltPods(t *testing.T) {
 // TestOCIRuntimeState: runc's state.json and crun's status, bare and under Podman.
 func TestOCIRuntimeState(t *testing.T) {
 	host := t.TempDir()
-	fs := FS{ProcRoot: "/proc", HostRoot: host}
+	fs := testFS{ProcRoot: "/proc", HostRoot: host}
 	writeFile(t, host, "run/runc/kns-runc/state.json", `{"id":"kns-runc","init_process_pid":12129,"init_process_start":88000,"config":{"labels":["bundle=/tmp/b"]},"namespace_paths":{"NEWNET":"/proc/12129/ns/net"}}`)
 	writeFile(t, host, "run/runc/"+pmID+"/state.json", `{"id":"`+pmID+`","init_process_pid":8584,"config":{"labels":["io.container.manager=libpod","bundle=/x"]}}`)
 	// crun 1.8's status (real, e2e/runtimes) and the spec it keeps next to it.
@@ -171,7 +171,7 @@ func TestOCIRuntimeState(t *testing.T) {
 	writeFile(t, host, "run/crun/"+pmInfra+"/config.json", `{"annotations":{"io.container.manager":"libpod"}}`)
 	writeFile(t, host, "run/docker/runtime-runc/moby/"+pmPod+"/state.json", `{"id":"`+pmPod+`","init_process_pid":7000}`)
 	writeFile(t, host, "run/crun/bad/status", `{"pid":-3}`)
-	recs, warns := fs.OCIRuntimeState()
+	recs, warns := OCIRuntimeState(fs)
 	got := map[string]StateRecord{}
 	for _, r := range recs {
 		r.Source = ""
@@ -195,7 +195,7 @@ func TestOCIRuntimeState(t *testing.T) {
 func TestLXCState(t *testing.T) {
 	host := t.TempDir()
 	writeFile(t, host, "var/lib/lxc/web-1/config", "lxc.uts.name = \"web-1\"\n")
-	recs, _ := FS{ProcRoot: "/proc", HostRoot: host}.LXCState()
+	recs, _ := LXCState(testFS{ProcRoot: "/proc", HostRoot: host})
 	if len(recs) != 1 || recs[0].ID != "web-1" || recs[0].Name != "web-1" || !recs[0].Enrich {
 		t.Errorf("got %+v", recs)
 	}

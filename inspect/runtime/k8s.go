@@ -1,4 +1,4 @@
-package inspect
+package runtime
 
 import (
 	"encoding/json"
@@ -22,7 +22,7 @@ func parseLogLinkName(name string) (LogLink, bool) {
 		return LogLink{}, false
 	}
 	id := s[len(s)-64:]
-	if !isHex64(id) {
+	if !IsHex64(id) {
 		return LogLink{}, false
 	}
 	parts := strings.SplitN(s[:len(s)-65], "_", 3)
@@ -33,7 +33,7 @@ func parseLogLinkName(name string) (LogLink, bool) {
 }
 
 // LogLinks reads the names in /var/log/containers: container id → link.
-func (fs FS) LogLinks() map[string]LogLink {
+func LogLinks(fs Paths) map[string]LogLink {
 	out := map[string]LogLink{}
 	ents, err := os.ReadDir(fs.Host("/var/log/containers"))
 	if err != nil {
@@ -80,7 +80,7 @@ func parseCNICache(r io.Reader) (*CNICache, error) {
 }
 
 // CNIState reads /var/lib/cni/results/*: each names a sandbox, its netns path and pod.
-func (fs FS) CNIState() ([]StateRecord, []string) {
+func CNIState(fs Paths) ([]StateRecord, []string) {
 	var recs []StateRecord
 	var warns []string
 	files, _ := filepath.Glob(fs.Host("/var/lib/cni/results", "*"))

@@ -1,4 +1,4 @@
-package inspect
+package runtime
 
 import (
 	"errors"
@@ -16,7 +16,7 @@ import (
 
 func readStateTestdata(t testing.TB, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "state", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "state", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestContainerdSandboxImage(t *testing.T) {
 	host := t.TempDir()
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp) // where the database copy goes; must be empty after
-	fs := FS{ProcRoot: "/proc", HostRoot: host}
+	fs := testFS{ProcRoot: "/proc", HostRoot: host}
 	const root = "/var/lib/rancher/k3s/agent/containerd"
 	sb16, sb17, app := strings.Repeat("a", 64), strings.Repeat("b", 64), strings.Repeat("c", 64)
 	bundle := func(id, ann string) {
@@ -226,7 +226,7 @@ func TestContainerdSandboxImage(t *testing.T) {
 	}
 	defer held.Close()
 
-	recs, warns := fs.ContainerdState()
+	recs, warns := ContainerdState(fs)
 	got := map[string]string{}
 	for _, r := range recs {
 		got[r.ID] = r.Image

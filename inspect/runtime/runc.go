@@ -1,4 +1,4 @@
-package inspect
+package runtime
 
 import (
 	"encoding/json"
@@ -6,7 +6,43 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
+
+// RuncState is the part of runc's state.json used here.
+type RuncState struct {
+	ID        string `json:"id"`
+	InitPID   int    `json:"init_process_pid"`
+	InitStart uint64 `json:"init_process_start"`
+	Config    struct {
+		// Labels are every OCI annotation as "k=v", plus "bundle=<path>".
+		Labels []string `json:"labels"`
+	} `json:"config"`
+	NamespacePaths map[string]string `json:"namespace_paths"`
+}
+
+// Annotations turns the k=v labels back into a map.
+func (s *RuncState) Annotations() map[string]string {
+	m := make(map[string]string, len(s.Config.Labels))
+	for _, l := range s.Config.Labels {
+		if k, v, ok := strings.Cut(l, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// parseRuncState parses runc's state.json.
+func parseRuncState(r io.Reader) (*RuncState, error) {
+	var s RuncState
+	if err := json.NewDecoder(r).Decode(&s); err != nil {
+		return nil, fmt.Errorf("state.json: %v: %w", err, ErrParse)
+	}
+	if s.InitPID < 0 {
+		return nil, fmt.Errorf("state.json: init_process_pid %d: %w", s.InitPID, ErrParse)
+	}
+	return &s, nil
+}
 
 // ociStateRoot is one OCI runtime state directory and who writes it.
 type ociStateRoot struct {
@@ -52,7 +88,7 @@ func parseCrunStatus(r io.Reader) (*crunStatus, error) {
 // <root>/<id>/status. Records of a bare runtime carry Runtime runc/crun;
 // those under a manager's root carry the manager and are marked Managed
 // (StateRecord.Enrich) so they never invent a container of their own.
-func (fs FS) OCIRuntimeState() ([]StateRecord, []string) {
+func OCIRuntimeState(fs Paths) ([]StateRecord, []string) {
 	var recs []StateRecord
 	var warns []string
 	for _, root := range ociStateRoots {
@@ -100,24 +136,4 @@ func (fs FS) OCIRuntimeState() ([]StateRecord, []string) {
 		}
 	}
 	return recs, warns
-}
-
-// lxcPaths are LXC's container directories (lxc.lxcpath) relative to the host root.
-var lxcPaths = []string{"/var/lib/lxc"}
-
-// LXCState names LXC containers from <lxcpath>/<name>/config: the directory
-// name is the container's name (lxc-info -n), lxc.uts.name its hostname.
-func (fs FS) LXCState() ([]StateRecord, []string) {
-	var recs []StateRecord
-	for _, dir := range lxcPaths {
-		files, _ := filepath.Glob(fs.Host(dir, "*", "config"))
-		for _, p := range files {
-			if _, err := readCapped(p); err != nil {
-				continue
-			}
-			name := filepath.Base(filepath.Dir(p))
-			recs = append(recs, StateRecord{Runtime: RuntimeLXC, ID: name, Name: name, Source: fs.HostRel(p), Enrich: true})
-		}
-	}
-	return recs, nil
 }
