@@ -37,3 +37,50 @@ func TestUserdataRecord(t *testing.T) {
 		})
 	}
 }
+
+// TestUserdataStateDrivers: config.json in the graph root, the pidfile in the
+// run root, under a vfs store and an overlay store; names from each driver's
+// containers.json; an unprivileged store is believed only for its own IDs.
+func TestUserdataStateDrivers(t *testing.T) {
+	host := t.TempDir()
+	fs := testFS{ProcRoot: "/proc", HostRoot: host}
+	cfg := `{"annotations":{"io.container.manager":"libpod","io.kubernetes.cri-o.SandboxID":"` + pmInfra + `"},"linux":{"namespaces":[{"type":"network","path":"/proc/4242/ns/net"}]}}`
+	writeFile(t, host, "var/lib/containers/storage/vfs-containers/"+pmID+"/userdata/config.json", cfg)
+	writeFile(t, host, "run/containers/storage/vfs-containers/"+pmID+"/userdata/pidfile", "4243")
+	writeFile(t, host, "var/lib/containers/storage/vfs-containers/containers.json", `[{"id":"`+pmID+`","names":["web"],"metadata":"{\"image-name\":\"localhost/img:1\",\"name\":\"web\"}"}]`)
+	other := "aa" + pmID[2:]
+	writeFile(t, host, "alt/root/overlay-containers/"+other+"/userdata/config.json", `{"annotations":{"io.container.manager":"libpod"}}`)
+	writeFile(t, host, "alt/run/overlay-containers/"+other+"/userdata/pidfile", "5000")
+	writeFile(t, host, "alt/root/overlay-containers/containers.json", `[{"id":"`+other+`","names":["alt"]}]`)
+	// A user's store claiming someone else's container.
+	spoof := "bb" + pmID[2:]
+	writeFile(t, host, "home/u/storage/vfs-containers/"+spoof+"/userdata/config.json", `{"annotations":{"io.container.manager":"libpod"}}`)
+	writeFile(t, host, "home/u/storage/vfs-containers/containers.json", `[{"id":"`+spoof+`","names":["spoof"]},{"id":"`+pmID+`","names":["evil"]}]`)
+
+	roots := []StorageRoot{{Graph: "/var/lib/containers/storage", Run: "/run/containers/storage"},
+		{Graph: "/alt/root", Run: "/alt/run"},
+		{Graph: "/home/u/storage", Run: "/home/u/run", IDs: map[string]bool{"cc" + pmID[2:]: true}}}
+	recs, warns := UserdataState(fs, roots)
+	if len(warns) != 0 {
+		t.Errorf("warnings: %v", warns)
+	}
+	got := map[string]StateRecord{}
+	for _, r := range recs {
+		r.Source = ""
+		got[r.ID] = r
+	}
+	want := map[string]StateRecord{
+		pmID:  {Runtime: RuntimePodman, ID: pmID, SandboxID: pmInfra, NetnsPath: "/proc/4242/ns/net", InitPID: 4243},
+		other: {Runtime: RuntimePodman, ID: other, InitPID: 5000},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("records (-want +got)\n%s", d)
+	}
+	names, _ := StorageNames(fs, roots)
+	if names[pmID].Names[0] != "web" || names[other].Names[0] != "alt" {
+		t.Errorf("names: %+v", names)
+	}
+	if _, ok := names[spoof]; ok {
+		t.Errorf("an unprivileged store named a container it does not monitor: %+v", names[spoof])
+	}
+}
