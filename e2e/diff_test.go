@@ -481,6 +481,10 @@ func TestRandomNamespace(t *testing.T) {
 	if err := s.ip("addr", "add", a6+"/128", "dev", "lo", "nodad"); err != nil {
 		t.Fatal(err)
 	}
+	// pair and backlog directives connect to a6.
+	if err := s.waitHostRoutes(a6); err != nil {
+		t.Fatal(err)
+	}
 	v4 := []string{"0.0.0.0", "127.0.0.1", a4}
 	v6 := []string{"[::]", "[::1]", "[" + a6 + "]"}
 	used := map[int]bool{}

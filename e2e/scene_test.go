@@ -16,6 +16,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -255,7 +256,7 @@ type sockdProc struct {
 	argv0  string
 	cmd    *exec.Cmd
 	stdin  interface{ Close() error }
-	stderr *bytes.Buffer
+	stderr *syncBuf // written by exec's copier goroutine while start reads it
 	pid    int
 }
 
@@ -290,6 +291,36 @@ done`
 	return s, nil
 }
 
+// waitHostRoutes waits until every IPv6 address in addrs has its host
+// route ("local ADDR" in table local). "ip addr add" returns once the
+// address and its prefix route exist, but the kernel inserts the host
+// route later, from the addrconf work queue (DAD's completion; nodad only
+// skips the probes, not the queue). On a busy machine that is milliseconds
+// later, and a TCP connect to the address started in between fails with
+// ENETUNREACH (seen one SYN retransmission later, ~1 s). So sockd may start
+// only once the routes are there. There is no early limit: a slow
+// kernel queue is not wrong, cmdTimeout only catches one that never runs.
+func (s *scene) waitHostRoutes(addrs ...string) error {
+	deadline := time.Now().Add(cmdTimeout)
+	for _, a := range addrs {
+		for {
+			args := []string{"-n", s.name, "-6", "route", "show", "table", "local", "type", "local", a}
+			r := run(cmdTimeout, "ip", args...)
+			if r.code != 0 {
+				return fmt.Errorf("ip %s: %s", strings.Join(args, " "), strings.TrimSpace(r.stderr))
+			}
+			if strings.TrimSpace(r.stdout) != "" {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%s: no host route for %s after %v", s.name, a, cmdTimeout)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
 // ip runs "ip -n NS ARGS..." and fails on any error.
 func (s *scene) ip(args ...string) error {
 	r := run(cmdTimeout, "ip", append([]string{"-n", s.name}, args...)...)
@@ -305,8 +336,8 @@ func (s *scene) start(sockd, argv0 string, directives ...string) (*sockdProc, er
 	args := append([]string{"netns", "exec", s.name, sockd, "-argv0", argv0}, directives...)
 	c := exec.Command("ip", args...)
 	c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	var errb bytes.Buffer
-	c.Stderr = &errb
+	errb := &syncBuf{}
+	c.Stderr = errb
 	in, err := c.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -318,7 +349,7 @@ func (s *scene) start(sockd, argv0 string, directives ...string) (*sockdProc, er
 	if err := c.Start(); err != nil {
 		return nil, err
 	}
-	p := &sockdProc{argv0: argv0, cmd: c, stdin: in, stderr: &errb, pid: c.Process.Pid}
+	p := &sockdProc{argv0: argv0, cmd: c, stdin: in, stderr: errb, pid: c.Process.Pid}
 	s.procs = append(s.procs, p)
 	ready := make(chan error, 1)
 	go func() {
@@ -331,10 +362,14 @@ func (s *scene) start(sockd, argv0 string, directives ...string) (*sockdProc, er
 	select {
 	case err := <-ready:
 		if err != nil {
+			if errors.Is(err, io.EOF) {
+				// sockd exited; let exec copy the rest of its stderr.
+				_ = c.Wait()
+			}
 			return nil, fmt.Errorf("sockd %s: %v; stderr: %s", argv0, err, errb.String())
 		}
-	case <-time.After(15 * time.Second):
-		return nil, fmt.Errorf("sockd %s: no ready after 15s; stderr: %s", argv0, errb.String())
+	case <-time.After(cmdTimeout): // a slow start is not wrong; this catches a hung one
+		return nil, fmt.Errorf("sockd %s: no ready after %v; stderr: %s", argv0, cmdTimeout, errb.String())
 	}
 	return p, nil
 }
@@ -440,6 +475,12 @@ func buildMainScene(tmp, sockd string) (*scene, error) {
 			s.close()
 			return nil, err
 		}
+	}
+	// sockd A connects to 2001:db8:1::1 (pair ...:7014); the veth
+	// addresses get their host routes from the same queue after link up.
+	if err := s.waitHostRoutes("2001:db8::1", "2001:db8:1::1"); err != nil {
+		s.close()
+		return nil, err
 	}
 	d := s.dir
 	procs := []struct {
