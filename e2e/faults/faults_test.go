@@ -337,8 +337,8 @@ func TestFdSwapToFIFO(t *testing.T) {
 	c := exec.Command(setpriv, "--reuid", "65534", "--regid", "65534", "--clear-groups", env.fdswap, fifo)
 	c.ExtraFiles = []*os.File{nsf}
 	out, _ := c.StdoutPipe()
-	var errb bytes.Buffer
-	c.Stderr = &errb
+	errb := &syncBuf{} // read while the process may still write
+	c.Stderr = errb
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
