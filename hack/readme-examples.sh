@@ -47,7 +47,8 @@ cd "$REPO"
 echo 20000 >/proc/sys/kernel/ns_last_pid
 # Forget the network namespaces bound anywhere on the host (copied into this
 # private mount namespace): only the demo's are to be seen.
-findmnt -rn -t nsfs -o TARGET | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+# (findmnt exits 1 when there are none, as on a fresh machine.)
+{ findmnt -rn -t nsfs -o TARGET || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 # `ip netns add` writes /run/netns; a private /run keeps the host's untouched.
 mount -t tmpfs -o mode=755 readme-run /run
 mount -t tmpfs -o mode=755 readme-demo "$DEMO_ROOT"
