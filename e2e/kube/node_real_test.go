@@ -31,7 +31,7 @@ func TestRealNode(t *testing.T) {
 
 	web := n.runPod(ns, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web"}, Spec: corev1.PodSpec{Containers: []corev1.Container{
 		{Name: "app", Command: []string{"/listen", "-udp", "0.0.0.0:8080", "127.0.0.1:9000"},
-			Ports: []corev1.ContainerPort{{ContainerPort: 8080}, {ContainerPort: 7070}}},
+			Ports: []corev1.ContainerPort{{ContainerPort: 8080}, {Name: "admin", ContainerPort: 7070}}},
 		{Name: "sidecar", Command: []string{"/listen", "127.0.0.1:15000", "0.0.0.0:15090"}},
 	}}})
 	lo := n.runPod(ns, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "lo"}, Spec: corev1.PodSpec{Containers: []corev1.Container{
@@ -265,6 +265,127 @@ func TestRealNode(t *testing.T) {
 		got, err := kubectl("netstat", "--namespace", ns, "--method", "local", "-tulnp", "web")
 		if want := netstat(t, web, "-tulnp"); err != nil || got != want {
 			t.Errorf("kubectl netstat --namespace %s -tulnp web: %v\n--- netstat\n%s--- kubectl netstat\n%s", ns, err, want, got)
+		}
+	})
+	// A real pod-to-pod connection on the node's pod network: busybox nc in
+	// lo's netns connects to web's pod IP on the macvlan bridge. lo's
+	// socket names web by the API (with the containerPort's name), by the
+	// agent and without a kubeconfig from the node's CNI results (no port
+	// names there).
+	t.Run("peer names", func(t *testing.T) {
+		webIP := web.Status.PodIP
+		if webIP == "" {
+			t.Fatal("pod web has no pod IP")
+		}
+		// hack/listen closes what it accepts: busybox nc -l in web's netns
+		// holds the connection on the declared port 7070 (audit declared,
+		// above, saw it closed), its stdin and the client's kept open.
+		nsnc := func(pod *corev1.Pod, args ...string) func() string {
+			cmd := exec.Command("nsenter", append([]string{"--net=/proc/" + strconv.Itoa(n.podPid(pod, pod.Spec.Containers[0].Name)) + "/ns/net", "/bin/busybox", "nc"}, args...)...)
+			out, err := os.CreateTemp(t.TempDir(), "nc")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer out.Close()
+			cmd.Stdout, cmd.Stderr = out, out
+			stdin, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { stdin.Close(); _ = cmd.Process.Kill(); _ = cmd.Wait() })
+			return func() string { b, _ := os.ReadFile(out.Name()); return string(b) }
+		}
+		srvOut := nsnc(web, "-l", "-p", "7070")
+		for try := 0; !strings.Contains(netstat(t, web, "-tln"), ":7070 "); try++ {
+			if try == 50 {
+				t.Fatalf("nc -l -p 7070 in web's netns does not listen: %q", srvOut())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		ncOut := nsnc(lo, webIP, "7070")
+		conn := webIP + ":7070"
+		var plain string
+		for try := 0; ; try++ {
+			plain = netstat(t, lo, "-tn")
+			if strings.Contains(plain, conn+" ") && strings.Contains(plain, "ESTABLISHED") {
+				break
+			}
+			if try == 50 {
+				t.Fatalf("no connection to %s in lo's netns (nc: %q):\n%s", conn, ncOut(), plain)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		peerOf := func(t *testing.T, name string, args ...string) string {
+			t.Helper()
+			stdout, stderr, code := runBinary(t, bin, append(args, "-tan", "--output", "json")...)
+			if code != 0 {
+				t.Fatalf("%q: exit %d: %s\n%s", args, code, stderr, stdout)
+			}
+			for _, r := range decodeSockets(t, stdout) {
+				if r.ForeignAddress == webIP && r.ForeignPort == 7070 && r.State == "ESTABLISHED" {
+					fp, _ := json.Marshal(r.ForeignPeer)
+					lp, _ := json.Marshal(r.LocalPeer)
+					t.Logf("%s: %s:%d -> %s:%d local_peer %s foreign_peer %s", name, r.LocalAddress, r.LocalPort, r.ForeignAddress, r.ForeignPort, lp, fp)
+					return r.ForeignPeer.String()
+				}
+			}
+			t.Fatalf("%q: no ESTABLISHED socket to %s:\n%s", args, conn, stdout)
+			return ""
+		}
+		for _, tc := range []struct {
+			name, want string
+			args       []string
+		}{
+			{"api local", "pod " + ns + "/web admin", append(kc, "--method", "local", "pod/lo")},
+			// The agent names peers itself, from the node's CNI results: no port names.
+			{"api agent", "pod " + ns + "/web", append(kc, "--method", "agent", "--image", nodeAgentImage, "pod/lo")},
+			{"cni results", "pod " + ns + "/web", []string{"pod/" + ns + "/lo"}},
+		} {
+			if got := peerOf(t, tc.name, tc.args...); got != tc.want {
+				t.Errorf("%s: foreign_peer of the connection to %s = %q, want %q", tc.name, conn, got, tc.want)
+			}
+		}
+
+		// Text: -n unchanged by --resolve=k8s; without -n the Foreign
+		// Address is NAMESPACE/POD:PORT, cut to netstat's 23 bytes
+		// (whole under -W).
+		text := func(args ...string) string {
+			t.Helper()
+			stdout, stderr, code := runBinary(t, bin, append(append(kc, "--method", "local", "pod/lo"), args...)...)
+			if code != 0 {
+				t.Fatalf("%q: exit %d: %s", args, code, stderr)
+			}
+			return stdout
+		}
+		if got := text("-tn", "--resolve=k8s"); got != plain {
+			t.Errorf("-tn --resolve=k8s differs from netstat -tn in lo's netns\n--- netstat\n%s--- kubectl-netstat\n%s", plain, got)
+		}
+		whole := ns + "/web:7070"
+		wide := text("-tW", "--numeric-ports", "--resolve=k8s")
+		t.Logf("-tW --numeric-ports --resolve=k8s:\n%s", wide)
+		if !strings.Contains(wide, " "+whole+" ") {
+			t.Errorf("-tW --resolve=k8s lacks %q:\n%s", whole, wide)
+		}
+		cut := text("-t", "--numeric-ports", "--resolve=k8s")
+		t.Logf("-t --numeric-ports --resolve=k8s:\n%s", cut)
+		want := whole
+		if len(want) > 23 {
+			want = whole[:23-len(":7070")] + ":7070"
+		}
+		found := false
+		for _, line := range strings.Split(cut, "\n") {
+			if f := strings.Fields(line); len(f) >= 6 && f[0] == "tcp" && f[5] == "ESTABLISHED" {
+				found = found || f[4] == want
+				if len(f[3]) > 23 || len(f[4]) > 23 {
+					t.Errorf("address longer than netstat's 23 bytes without -W: %q", line)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("-t --resolve=k8s has no ESTABLISHED line to %q:\n%s", want, cut)
 		}
 	})
 	t.Logf("real-node suite: %s", time.Since(suite).Round(time.Millisecond))
