@@ -51,7 +51,7 @@ while getopts "n:m:r:s:qlch" opt; do
 	q) QUICK=1 ;;
 	l) LATE=-late ;;
 	c) REFRESH=1 ;;
-	*) sed -n '2,37p' "$0" | cut -c3-; exit 2 ;;
+	*) sed -n '2,35p' "$0" | cut -c3-; exit 2 ;;
 	esac
 done
 
