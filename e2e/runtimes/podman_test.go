@@ -157,13 +157,20 @@ func TestPodmanRootless(t *testing.T) {
 				got = s
 			}
 		}
-		if got != nil {
-			if got.Container == nil || got.Container.ID != f[0] {
+		// rootlessport opens the host listener before its process tree is
+		// complete; CI once saw the listener a moment before the row could be
+		// attributed, so the check polls like the listener wait does. A row
+		// attributed to another container fails at once.
+		if got != nil && got.Container != nil {
+			if got.Container.ID != f[0] {
 				t.Errorf("published 127.0.0.1:%d (rootlessport) attributed to %+v, want %s", hostPort, got.Container, f[0])
 			}
 			break
 		}
 		if time.Now().After(deadline) {
+			if got != nil {
+				t.Fatalf("published 127.0.0.1:%d (rootlessport) attributed to no container, want %s", hostPort, f[0])
+			}
 			t.Fatalf("no host listener on 127.0.0.1:%d (rootlessport)", hostPort)
 		}
 		time.Sleep(200 * time.Millisecond)
