@@ -4,11 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/kubectl-netstat/kubectl-netstat/internal/safefile"
 )
 
 // CRI annotation keys written by containerd (pkg/cri/annotations).
@@ -150,32 +147,14 @@ func (m containerdMeta) image(fs Paths, dir, ns, id string) string {
 // metadata database. containerd holds an exclusive flock on the live file,
 // so a bounded, non-blocking copy of it is opened instead (read-only); a copy
 // torn by a concurrent write is detected by bbolt or recovered from.
-func readContainerdMeta(path string) (imgs map[string]string, err error) {
-	b, err := safefile.ReadFile(path, maxMetaDB)
+func readContainerdMeta(path string) (map[string]string, error) {
+	cp, err := privateCopy(path, maxMetaDB)
 	if err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp("", "kubectl-netstat-meta-*.db")
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(tmp.Name())
-	_, werr := tmp.Write(b)
-	if cerr := tmp.Close(); werr != nil || cerr != nil {
-		return nil, fmt.Errorf("copy of %s: %v %v", path, werr, cerr)
-	}
-	defer func() {
-		if r := recover(); r != nil { // bbolt panics on some corrupt pages
-			imgs, err = nil, fmt.Errorf("%s: %v: %w", path, r, ErrParse)
-		}
-	}()
-	db, err := bolt.Open(tmp.Name(), 0o400, &bolt.Options{ReadOnly: true, Timeout: time.Second})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v: %w", path, err, ErrParse)
-	}
-	defer db.Close()
-	imgs = map[string]string{}
-	err = db.View(func(tx *bolt.Tx) error {
+	defer os.Remove(cp)
+	imgs := map[string]string{}
+	err = viewBolt(cp, func(tx *bolt.Tx) error {
 		v1 := tx.Bucket([]byte("v1"))
 		if v1 == nil {
 			return nil
@@ -193,5 +172,8 @@ func readContainerdMeta(path string) (imgs map[string]string, err error) {
 			})
 		})
 	})
-	return imgs, err
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return imgs, nil
 }

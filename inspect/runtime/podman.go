@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -233,10 +232,6 @@ type PodmanPodInfo struct {
 	Infra bool
 }
 
-// boltTimeout bounds the wait for the database lock: Podman holds it only
-// while it writes, and a scan must never hang behind it.
-const boltTimeout = time.Second
-
 // PodmanPods reads Podman 4's <graph>/libpod/bolt_state.db of every store:
 // container id → pod. Podman 5's db.sql is not read (see README).
 func PodmanPods(fs Paths, roots []StorageRoot) (map[string]PodmanPodInfo, []string) {
@@ -274,43 +269,19 @@ const maxBoltCopy = 64 << 20
 
 // readBoltCopy reads a private, root-owned copy of the database at path.
 func readBoltCopy(path string) (map[string]PodmanPodInfo, error) {
-	b, err := safefile.ReadFile(path, maxBoltCopy)
+	cp, err := privateCopy(path, maxBoltCopy)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.CreateTemp("", "kubectl-netstat-bolt-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	return readBoltPods(f.Name())
+	defer os.Remove(cp)
+	return readBoltPods(cp)
 }
 
-// readBoltPods opens a Podman bolt database read-only (shared lock, given up
-// after boltTimeout; the file is opened non-blocking and must be regular).
-// A corrupt file written by an unprivileged user must not crash the scan:
-// bbolt panics on some corruptions, so that is recovered into an error.
+// readBoltPods reads pod names and infra containers from a Podman bolt
+// database (read-only, through viewBolt).
 func readBoltPods(path string) (out map[string]PodmanPodInfo, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			out, err = nil, fmt.Errorf("corrupt database: %v: %w", r, ErrParse)
-		}
-	}()
-	db, err := bolt.Open(path, 0, &bolt.Options{ReadOnly: true, Timeout: boltTimeout,
-		OpenFile: func(p string, _ int, _ os.FileMode) (*os.File, error) { return safefile.Open(p) }})
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
 	out = map[string]PodmanPodInfo{}
-	err = db.View(func(tx *bolt.Tx) error {
+	err = viewBolt(path, func(tx *bolt.Tx) error {
 		names := map[string]string{}
 		if b := tx.Bucket([]byte("allPods")); b != nil {
 			_ = b.ForEach(func(k, v []byte) error {
@@ -349,5 +320,8 @@ func readBoltPods(path string) (out map[string]PodmanPodInfo, err error) {
 			return nil
 		})
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
