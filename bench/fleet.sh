@@ -266,7 +266,7 @@ echo "peak RSS of kubectl-netstat: ${RSS_MAX} MiB for $sockets sockets (target <
 
 if [ -n "$REFRESH" ]; then
 	# -c refreshes in-process, on this fleet: per-refresh cost and flat resources.
-	KNS_REFRESHES=300 go test -count=1 -run '^TestRefreshesFlat$' -v ./cmd/kubectl-netstat/ 2>&1 | grep -E 'refresh_test|^(ok|FAIL|---)' | sed 's/^/refresh: /'
+	KNS_REFRESHES=300 go test -count=1 -run '^TestRefreshesFlat$' -v ./pkg/cmd/ 2>&1 | grep -E 'refresh_test|^(ok|FAIL|---)' | sed 's/^/refresh: /'
 fi
 
 fail=0

@@ -5,8 +5,10 @@ package main
 
 import (
 	"os"
+
+	"github.com/kubectl-netstat/kubectl-netstat/pkg/cmd"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}))
+	os.Exit(cmd.Run(os.Args[1:], cmd.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}))
 }

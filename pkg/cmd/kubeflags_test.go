@@ -1,4 +1,4 @@
-package main
+package cmd
 
 import (
 	"bytes"
@@ -181,7 +181,7 @@ func TestExplicitKubeconfigNeverFallsBack(t *testing.T) {
 		{[]string{"--server", "https://127.0.0.1:1", "--cluster", "c", "web"}, ""},
 	} {
 		var out, errOut bytes.Buffer
-		code := run(tc.args, IOStreams{Out: &out, ErrOut: &errOut})
+		code := Run(tc.args, IOStreams{Out: &out, ErrOut: &errOut})
 		msg := errOut.String()
 		if code != exitProblem || out.Len() != 0 || strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "kubectl-netstat: ") || !strings.Contains(msg, tc.want) {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 1, nothing on stdout, one line containing %q", tc.args, code, out.String(), msg, tc.want)

@@ -1,4 +1,4 @@
-package main
+package cmd
 
 import (
 	"bufio"
@@ -66,7 +66,7 @@ func netnsInode(t *testing.T, pid int) string {
 func runCmd(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := run(args, IOStreams{Out: &out, ErrOut: &errOut})
+	code := Run(args, IOStreams{Out: &out, ErrOut: &errOut})
 	return out.String(), errOut.String(), code
 }
 

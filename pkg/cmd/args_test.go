@@ -1,4 +1,4 @@
-package main
+package cmd
 
 import (
 	"bytes"
@@ -173,7 +173,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out, errOut bytes.Buffer
-		code := run(tt.args, IOStreams{Out: &out, ErrOut: &errOut})
+		code := Run(tt.args, IOStreams{Out: &out, ErrOut: &errOut})
 		if code != tt.code {
 			t.Errorf("%v: exit %d, want %d (stderr %q)", tt.args, code, tt.code, errOut.String())
 		}
@@ -189,11 +189,11 @@ func TestUsageErrors(t *testing.T) {
 
 func TestVersionAndHelp(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := run([]string{"-V"}, IOStreams{Out: &out, ErrOut: &errOut}); code != 0 || !strings.Contains(out.String(), version) {
+	if code := Run([]string{"-V"}, IOStreams{Out: &out, ErrOut: &errOut}); code != 0 || !strings.Contains(out.String(), version) {
 		t.Errorf("-V: exit %d, out %q", code, out.String())
 	}
 	out.Reset()
-	if code := run([]string{"-h"}, IOStreams{Out: &out, ErrOut: &errOut}); code != 0 || !strings.Contains(out.String(), "--all-containers") {
+	if code := Run([]string{"-h"}, IOStreams{Out: &out, ErrOut: &errOut}); code != 0 || !strings.Contains(out.String(), "--all-containers") {
 		t.Errorf("-h: exit %d, out %q", code, out.String())
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cmd
 
 import (
 	"bufio"
@@ -19,14 +19,14 @@ import (
 // The host-wide views, run in-process against this host as it is (bench/fleet.sh
 // builds a fleet of namespaces to run them against). Profile with
 //
-//	go test -run '^$' -bench AllContainers -cpuprofile cpu.out ./cmd/kubectl-netstat/
+//	go test -run '^$' -bench AllContainers -cpuprofile cpu.out ./pkg/cmd/
 func benchRun(b *testing.B, args ...string) {
 	if os.Geteuid() != 0 {
 		b.Skip("needs root: reads every process's fds and enters every network namespace")
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if code := run(args, IOStreams{Out: io.Discard, ErrOut: io.Discard}); code != 0 {
+		if code := Run(args, IOStreams{Out: io.Discard, ErrOut: io.Discard}); code != 0 {
 			b.Fatalf("kubectl-netstat %v: exit %d", args, code)
 		}
 	}
@@ -98,7 +98,7 @@ func TestListeningAuditMatchesNetstat(t *testing.T) {
 		return b.String()
 	}
 	var all bytes.Buffer
-	if code := run([]string{"--all-containers", "-tulpn"}, IOStreams{Out: &all, ErrOut: io.Discard}); code != 0 {
+	if code := Run([]string{"--all-containers", "-tulpn"}, IOStreams{Out: &all, ErrOut: io.Discard}); code != 0 {
 		t.Fatalf("--all-containers -tulpn: exit %d", code)
 	}
 	for _, name := range names {
@@ -115,7 +115,7 @@ func TestListeningAuditMatchesNetstat(t *testing.T) {
 		}
 	}
 	var one bytes.Buffer
-	if code := run([]string{"netns/" + "/run/netns/" + names[1], "-tlnp"}, IOStreams{Out: &one, ErrOut: io.Discard}); code != 0 {
+	if code := Run([]string{"netns/" + "/run/netns/" + names[1], "-tlnp"}, IOStreams{Out: &one, ErrOut: io.Discard}); code != 0 {
 		t.Fatalf("netns target: exit %d", code)
 	}
 	if want, got := netstat(names[1], "-tlnp"), one.String(); got != want {

@@ -1,4 +1,4 @@
-package main
+package cmd
 
 import (
 	"bytes"
@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// runAs is run() with the platform switched to a client that cannot read
+// runAs is Run with the platform switched to a client that cannot read
 // its own node (what a macOS or Windows build is).
 func runAs(nodeLocal bool, args []string, streams IOStreams) int {
 	o := newNetstatOptions(streams)

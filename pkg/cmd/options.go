@@ -1,4 +1,4 @@
-package main
+package cmd
 
 import (
 	"context"
@@ -194,8 +194,8 @@ func flagError(err error) error {
 	return usagef("%s; see 'kubectl-netstat --help'", msg)
 }
 
-// run executes the command line and returns the process exit code.
-func run(args []string, streams IOStreams) int {
+// Run executes the command line and returns the process exit code.
+func Run(args []string, streams IOStreams) int {
 	o := newNetstatOptions(streams)
 	o.pre = preprocess(args)
 	o.ko.RawArgs = args
