@@ -14,6 +14,7 @@ import (
 	"github.com/kubectl-netstat/kubectl-netstat/audit"
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
+	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
 // The golden tests live here, not in output, so that this package owns its
@@ -148,14 +149,14 @@ func TestGoldenAuditTable(t *testing.T) {
 func TestGoldenAuditJSON(t *testing.T) {
 	rows := fixtureRows(t)
 	var b bytes.Buffer
-	if err := output.WriteJSON(&b, output.NewAuditRecords(rows)); err != nil {
+	if err := wire.WriteJSON(&b, output.NewAuditRecords(rows)); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "audit.json.golden", b.Bytes())
 
 	b.Reset()
 	for _, r := range output.NewAuditRecords(rows) {
-		if err := output.WriteNDJSON(&b, r); err != nil {
+		if err := wire.WriteNDJSON(&b, r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -190,7 +191,7 @@ func TestGoldenAuditWatch(t *testing.T) {
 	at := time.Date(2026, 5, 4, 10, 30, 0, 0, time.UTC)
 	var b bytes.Buffer
 	for _, ev := range output.NewAuditEventRecords(at, toRows(opened), toRows(closed)) {
-		if err := output.WriteNDJSON(&b, ev); err != nil {
+		if err := wire.WriteNDJSON(&b, ev); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -226,11 +227,11 @@ func TestGoldenFindings(t *testing.T) {
 	if err := output.WriteFindingsTable(&b, fs); err != nil {
 		t.Fatal(err)
 	}
-	recs := make([]output.FindingRecord, len(fs))
+	recs := make([]wire.FindingRecord, len(fs))
 	for i := range fs {
 		recs[i] = output.NewFindingRecord(fs[i])
 	}
-	if err := output.WriteJSON(&b, recs); err != nil {
+	if err := wire.WriteJSON(&b, recs); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "findings.golden", b.Bytes())

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kubectl-netstat/kubectl-netstat/audit"
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
 // AuditRow is one row of `kubectl-netstat audit`: a listener and the
@@ -114,41 +115,10 @@ func verdictText(v *audit.Verdict) string {
 	return word + " rules[" + strconv.Itoa(v.Rule) + "]"
 }
 
-// AuditRecord is the JSON record of one audit row. Absent information is
-// null: pid and program for an unknown owner, address and port for unix
-// listeners, unix_path for Internet ones, netns and container when unknown,
-// verdict without a policy.
-type AuditRecord struct {
-	Netns       *NetnsRecord     `json:"netns"`
-	Container   *ContainerRecord `json:"container"`
-	PID         *int             `json:"pid"`
-	Program     *string          `json:"program"`
-	Proto       string           `json:"proto"`
-	Address     *string          `json:"address"`
-	Port        *uint16          `json:"port"`
-	UnixPath    *string          `json:"unix_path"`
-	Exposure    string           `json:"exposure"`
-	HostNetwork bool             `json:"host_network"`
-	Verdict     *VerdictRecord   `json:"verdict"`
-	// Peers counts the connections open to the listener by peer; present
-	// only when they were counted (see AuditRow.PeersCounted).
-	Peers *[]PeerCountRecord `json:"peers,omitempty"`
-	// Node names the node a cluster-wide audit read the listener on.
-	Node string `json:"node,omitempty"`
-}
-
-// VerdictRecord is the verdict object of an audit record; rule is the index
-// in the policy's rules list, null when the default decided.
-type VerdictRecord struct {
-	Allowed bool   `json:"allowed"`
-	Rule    *int   `json:"rule"`
-	Reason  string `json:"reason"`
-}
-
 // NewAuditRecord builds the JSON record of an audit row.
-func NewAuditRecord(r AuditRow) AuditRecord {
+func NewAuditRecord(r AuditRow) wire.AuditRecord {
 	l := &r.Listener
-	rec := AuditRecord{
+	rec := wire.AuditRecord{
 		Netns:       NewNetnsRecord(l.Netns),
 		Container:   NewContainerRecord(l.Container),
 		Proto:       l.Proto.String(),
@@ -168,7 +138,7 @@ func NewAuditRecord(r AuditRow) AuditRecord {
 		rec.Peers = newPeerCountRecords(r.Peers)
 	}
 	if v := r.Verdict; v != nil {
-		rec.Verdict = &VerdictRecord{Allowed: v.Allowed, Reason: v.Reason}
+		rec.Verdict = &wire.VerdictRecord{Allowed: v.Allowed, Reason: v.Reason}
 		if v.Rule >= 0 {
 			rec.Verdict.Rule = ptr(v.Rule)
 		}
@@ -177,39 +147,25 @@ func NewAuditRecord(r AuditRow) AuditRecord {
 }
 
 // NewAuditRecords builds the records of rows, for WriteJSON.
-func NewAuditRecords(rows []AuditRow) []AuditRecord {
-	out := make([]AuditRecord, len(rows))
+func NewAuditRecords(rows []AuditRow) []wire.AuditRecord {
+	out := make([]wire.AuditRecord, len(rows))
 	for i := range rows {
 		out[i] = NewAuditRecord(rows[i])
 	}
 	return out
 }
 
-// AuditEventRecord is one --watch event: an audit record with the time of
-// the pass (RFC 3339) and "opened" or "closed" in front.
-type AuditEventRecord struct {
-	Time  string `json:"time"`
-	Event string `json:"event"`
-	AuditRecord
-}
-
-// Watch event words.
-const (
-	EventOpened = "opened"
-	EventClosed = "closed"
-)
-
 // NewAuditEventRecords builds the event records of one --watch pass: opened
 // rows first, then closed ones, all stamped with t. Write each with
 // WriteNDJSON (or all with WriteJSON).
-func NewAuditEventRecords(t time.Time, opened, closed []AuditRow) []AuditEventRecord {
+func NewAuditEventRecords(t time.Time, opened, closed []AuditRow) []wire.AuditEventRecord {
 	ts := t.Format(time.RFC3339)
-	out := make([]AuditEventRecord, 0, len(opened)+len(closed))
+	out := make([]wire.AuditEventRecord, 0, len(opened)+len(closed))
 	for _, r := range opened {
-		out = append(out, AuditEventRecord{Time: ts, Event: EventOpened, AuditRecord: NewAuditRecord(r)})
+		out = append(out, wire.AuditEventRecord{Time: ts, Event: wire.EventOpened, AuditRecord: NewAuditRecord(r)})
 	}
 	for _, r := range closed {
-		out = append(out, AuditEventRecord{Time: ts, Event: EventClosed, AuditRecord: NewAuditRecord(r)})
+		out = append(out, wire.AuditEventRecord{Time: ts, Event: wire.EventClosed, AuditRecord: NewAuditRecord(r)})
 	}
 	return out
 }
@@ -233,22 +189,9 @@ func WriteFindingsTable(w io.Writer, fs []audit.Finding) error {
 	return WriteTable(w, findingHeader, rows)
 }
 
-// FindingRecord is the JSON record of a declared-vs-actual finding;
-// container, pid and program are null when unknown, listener is the audit
-// record of the listening socket (null for not-listening).
-type FindingRecord struct {
-	Finding   string       `json:"finding"`
-	Namespace string       `json:"namespace"`
-	Pod       string       `json:"pod"`
-	Container *string      `json:"container"`
-	Proto     string       `json:"proto"`
-	Port      uint16       `json:"port"`
-	Listener  *AuditRecord `json:"listener"`
-}
-
 // NewFindingRecord builds the JSON record of a finding.
-func NewFindingRecord(f audit.Finding) FindingRecord {
-	rec := FindingRecord{Finding: f.Kind.String(), Namespace: f.Namespace, Pod: f.Pod, Proto: f.Proto, Port: f.Port}
+func NewFindingRecord(f audit.Finding) wire.FindingRecord {
+	rec := wire.FindingRecord{Finding: f.Kind.String(), Namespace: f.Namespace, Pod: f.Pod, Proto: f.Proto, Port: f.Port}
 	if f.Container != "" {
 		rec.Container = ptr(f.Container)
 	}

@@ -6,12 +6,13 @@ import (
 
 	"github.com/kubectl-netstat/kubectl-netstat/audit"
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
 // ListenerFromRecord rebuilds a listener from an audit record another
 // kubectl-netstat (an agent on another node) printed, so policies are
 // evaluated where the policy file is.
-func ListenerFromRecord(rec AuditRecord) (audit.Listener, error) {
+func ListenerFromRecord(rec wire.AuditRecord) (audit.Listener, error) {
 	var l audit.Listener
 	p, ok := parseEnum(rec.Proto, func(v inspect.Proto) string { return v.String() }, inspect.ProtoTCP, inspect.ProtoUnix)
 	if !ok {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubectl-netstat/kubectl-netstat/audit"
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
 // TestListenerRecordRoundTrip: what an agent prints and the CLI reads back
@@ -39,7 +40,7 @@ func TestListenerRecordRoundTrip(t *testing.T) {
 			t.Errorf("verdict %+v, after round trip %+v", a, b)
 		}
 	}
-	if _, err := ListenerFromRecord(AuditRecord{Proto: "sctp", Exposure: "loopback"}); err == nil {
+	if _, err := ListenerFromRecord(wire.AuditRecord{Proto: "sctp", Exposure: "loopback"}); err == nil {
 		t.Error("unknown proto accepted")
 	}
 }

@@ -5,20 +5,13 @@ import (
 	"strconv"
 
 	"github.com/kubectl-netstat/kubectl-netstat/audit"
+	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
-// PeerCountRecord is one element of an audit record's peers: kind is null
-// for a peer known only by its address.
-type PeerCountRecord struct {
-	Peer  string  `json:"peer"`
-	Kind  *string `json:"kind"`
-	Count int     `json:"count"`
-}
-
-func newPeerCountRecords(counts []audit.PeerCount) *[]PeerCountRecord {
-	out := make([]PeerCountRecord, len(counts))
+func newPeerCountRecords(counts []audit.PeerCount) *[]wire.PeerCountRecord {
+	out := make([]wire.PeerCountRecord, len(counts))
 	for i, c := range counts {
-		out[i] = PeerCountRecord{Peer: c.Peer, Count: c.Count}
+		out[i] = wire.PeerCountRecord{Peer: c.Peer, Count: c.Count}
 		if c.Kind != "" {
 			out[i].Kind = ptr(c.Kind)
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
 // Renderer benchmarks on one namespace of the fleet issue: 20 TCP listeners
@@ -130,11 +131,11 @@ func BenchmarkRenderJSON(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		out.Reset()
-		recs := make([]SocketRecord, 0, len(socks))
+		recs := make([]wire.SocketRecord, 0, len(socks))
 		for i := range socks {
 			recs = append(recs, NewSocketRecord(&socks[i], ns, nil))
 		}
-		if err := WriteJSON(&out, recs); err != nil {
+		if err := wire.WriteJSON(&out, recs); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -150,7 +151,7 @@ func BenchmarkRenderNDJSON(b *testing.B) {
 	for b.Loop() {
 		out.Reset()
 		for i := range socks {
-			if err := WriteNDJSON(&out, NewSocketRecord(&socks[i], ns, nil)); err != nil {
+			if err := wire.WriteNDJSON(&out, NewSocketRecord(&socks[i], ns, nil)); err != nil {
 				b.Fatal(err)
 			}
 		}

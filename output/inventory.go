@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
 // NamespaceRow is one line of `kubectl-netstat namespaces`.
@@ -16,22 +17,11 @@ type NamespaceRow struct {
 	Sockets int
 }
 
-// NamespaceRecord is the JSON form of a NamespaceRow.
-type NamespaceRecord struct {
-	Inode      uint64             `json:"inode"`
-	Kind       string             `json:"kind"`
-	Names      []string           `json:"names"`
-	Owner      *ContainerRecord   `json:"owner"`
-	Containers []*ContainerRecord `json:"containers"`
-	PIDs       []int              `json:"pids"`
-	Sockets    *int               `json:"sockets"`
-}
-
 // NewNamespaceRecord builds the JSON record of a namespace row.
-func NewNamespaceRecord(r NamespaceRow) NamespaceRecord {
+func NewNamespaceRecord(r NamespaceRow) wire.NamespaceRecord {
 	ns := r.Netns
-	rec := NamespaceRecord{Inode: ns.Inode, Kind: ns.Kind.String(), Names: nonNil(ns.Names), Owner: NewContainerRecord(ns.Owner),
-		PIDs: ns.PIDs, Containers: []*ContainerRecord{}}
+	rec := wire.NamespaceRecord{Inode: ns.Inode, Kind: ns.Kind.String(), Names: nonNil(ns.Names), Owner: NewContainerRecord(ns.Owner),
+		PIDs: ns.PIDs, Containers: []*wire.ContainerRecord{}}
 	if rec.PIDs == nil {
 		rec.PIDs = []int{}
 	}
@@ -81,22 +71,13 @@ func WriteNamespaces(w io.Writer, rows []NamespaceRow) error {
 	return WriteTable(w, header, cells)
 }
 
-// ContainerListRecord is the JSON form of one `kubectl-netstat containers` row.
-type ContainerListRecord struct {
-	*ContainerRecord
-	Sandbox    bool   `json:"sandbox"`
-	PIDs       []int  `json:"pids"`
-	NetnsInode uint64 `json:"netns_inode"`
-	Confidence string `json:"confidence"`
-}
-
 // NewContainerListRecord builds the JSON record of a container.
-func NewContainerListRecord(c *inspect.Container) ContainerListRecord {
+func NewContainerListRecord(c *inspect.Container) wire.ContainerListRecord {
 	pids := c.PIDs
 	if pids == nil {
 		pids = []int{}
 	}
-	return ContainerListRecord{ContainerRecord: NewContainerRecord(c), Sandbox: c.Sandbox, PIDs: pids,
+	return wire.ContainerListRecord{ContainerRecord: NewContainerRecord(c), Sandbox: c.Sandbox, PIDs: pids,
 		NetnsInode: c.NetnsInode, Confidence: c.Confidence.String()}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
 func TestSocketRecordJSON(t *testing.T) {
@@ -58,45 +59,12 @@ func TestSocketRecordJSON(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := WriteNDJSON(&b, NewSocketRecord(&tc.s, tc.ns, tc.c)); err != nil {
+			if err := wire.WriteNDJSON(&b, NewSocketRecord(&tc.s, tc.ns, tc.c)); err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tc.want, b.String()); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
 		})
-	}
-}
-
-func TestWriteJSONArray(t *testing.T) {
-	var b bytes.Buffer
-	if err := WriteJSON[SocketRecord](&b, nil); err != nil {
-		t.Fatal(err)
-	}
-	if b.String() != "[]\n" {
-		t.Errorf("empty: %q", b.String())
-	}
-	b.Reset()
-	recs := []NetnsRecord{{Inode: 1, Kind: "host", Names: []string{}}, {Inode: 2, Kind: "named", Names: []string{"/run/netns/a"}}}
-	if err := WriteJSON(&b, recs); err != nil {
-		t.Fatal(err)
-	}
-	want := `[
-  {
-    "inode": 1,
-    "kind": "host",
-    "names": []
-  },
-  {
-    "inode": 2,
-    "kind": "named",
-    "names": [
-      "/run/netns/a"
-    ]
-  }
-]
-`
-	if diff := cmp.Diff(want, b.String()); diff != "" {
-		t.Errorf("(-want +got)\n%s", diff)
 	}
 }

@@ -4,23 +4,15 @@ import (
 	"net/netip"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
-// PeerRecord is the foreign_peer / local_peer object of a socket record:
-// namespace is null for nodes, port_name null when the port has no name.
-type PeerRecord struct {
-	Kind      string  `json:"kind"`
-	Namespace *string `json:"namespace"`
-	Name      string  `json:"name"`
-	PortName  *string `json:"port_name"`
-}
-
 // NewPeerRecord returns the peer object, nil (null) when p is nil.
-func NewPeerRecord(p *inspect.Peer) *PeerRecord {
+func NewPeerRecord(p *inspect.Peer) *wire.PeerRecord {
 	if p == nil {
 		return nil
 	}
-	r := &PeerRecord{Kind: p.Kind.String(), Name: p.Name}
+	r := &wire.PeerRecord{Kind: p.Kind.String(), Name: p.Name}
 	if p.Namespace != "" {
 		r.Namespace = ptr(p.Namespace)
 	}

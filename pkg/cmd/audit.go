@@ -1,10 +1,8 @@
 package cmd
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -16,6 +14,7 @@ import (
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
 	"github.com/kubectl-netstat/kubectl-netstat/kube"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
+	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
 // auditOptions holds the flags of `kubectl-netstat audit`.
@@ -224,10 +223,10 @@ func (o *auditOptions) run(ctx context.Context) error {
 	if o.watch == 0 {
 		switch o.format {
 		case output.FormatJSON:
-			err = output.WriteJSON(o.Out, output.NewAuditRecords(rows))
+			err = wire.WriteJSON(o.Out, output.NewAuditRecords(rows))
 		case output.FormatNDJSON:
 			for _, r := range output.NewAuditRecords(rows) {
-				if err = output.WriteNDJSON(o.Out, r); err != nil {
+				if err = wire.WriteNDJSON(o.Out, r); err != nil {
 					break
 				}
 			}
@@ -280,7 +279,7 @@ func (o *auditOptions) printEvents(t time.Time, opened, closed []audit.Listener)
 	cr, _ := o.rows(closed)
 	if o.format.IsJSON() {
 		for _, e := range output.NewAuditEventRecords(t, or, cr) {
-			if err := output.WriteNDJSON(o.Out, e); err != nil {
+			if err := wire.WriteNDJSON(o.Out, e); err != nil {
 				return err
 			}
 		}
@@ -318,14 +317,14 @@ func (o *auditOptions) runDeclared(ctx context.Context) error {
 	findings := audit.CompareDeclared(ls, declared)
 	switch o.format {
 	case output.FormatJSON:
-		recs := make([]output.FindingRecord, len(findings))
+		recs := make([]wire.FindingRecord, len(findings))
 		for i, f := range findings {
 			recs[i] = output.NewFindingRecord(f)
 		}
-		err = output.WriteJSON(o.Out, recs)
+		err = wire.WriteJSON(o.Out, recs)
 	case output.FormatNDJSON:
 		for _, f := range findings {
-			if err = output.WriteNDJSON(o.Out, output.NewFindingRecord(f)); err != nil {
+			if err = wire.WriteNDJSON(o.Out, output.NewFindingRecord(f)); err != nil {
 				break
 			}
 		}
@@ -387,11 +386,10 @@ func (o *auditOptions) runCluster(ctx context.Context) error {
 			continue
 		}
 		var ls []audit.Listener
-		sc := bufio.NewScanner(&buf)
-		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-		for sc.Scan() {
-			var rec output.AuditRecord
-			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+		rd := wire.NewReader(&buf)
+		for rd.Next() {
+			rec, err := wire.DecodeAudit(rd.Frame().Record)
+			if err != nil {
 				continue
 			}
 			l, err := output.ListenerFromRecord(rec)
@@ -401,6 +399,9 @@ func (o *auditOptions) runCluster(ctx context.Context) error {
 			}
 			ls = append(ls, l)
 		}
+		if err := rd.Err(); err != nil {
+			fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: node %s: %v\n", node, err)
+		}
 		rows, v := o.rows(ls)
 		violation = violation || v
 		results = append(results, nodeRows{node, rows})
@@ -408,7 +409,7 @@ func (o *auditOptions) runCluster(ctx context.Context) error {
 	var err error
 	switch o.format {
 	case output.FormatJSON, output.FormatNDJSON:
-		var recs []output.AuditRecord
+		var recs []wire.AuditRecord
 		for _, r := range results {
 			for _, rec := range output.NewAuditRecords(r.rows) {
 				rec.Node = r.node
@@ -417,12 +418,12 @@ func (o *auditOptions) runCluster(ctx context.Context) error {
 		}
 		if o.format == output.FormatJSON {
 			if recs == nil {
-				recs = []output.AuditRecord{}
+				recs = []wire.AuditRecord{}
 			}
-			err = output.WriteJSON(o.Out, recs)
+			err = wire.WriteJSON(o.Out, recs)
 		} else {
 			for _, rec := range recs {
-				if err = output.WriteNDJSON(o.Out, rec); err != nil {
+				if err = wire.WriteNDJSON(o.Out, rec); err != nil {
 					break
 				}
 			}

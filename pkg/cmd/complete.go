@@ -10,6 +10,7 @@ import (
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
 	"github.com/kubectl-netstat/kubectl-netstat/kube"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
+	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
 // mode is what the command prints (netstat §1.2 dispatch).
@@ -40,7 +41,7 @@ type selection struct {
 func (o *netstatOptions) complete(cmd *cobra.Command, args []string) error {
 	o.targets = args
 	if o.agentLines {
-		o.Out = &lineWriter{w: o.Out}
+		o.Out = wire.NewLineWriter(o.Out)
 	}
 	if o.programAlias {
 		o.programs = true

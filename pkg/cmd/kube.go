@@ -2,9 +2,7 @@ package cmd
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +15,7 @@ import (
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
 	"github.com/kubectl-netstat/kubectl-netstat/kube"
 	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
+	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
 // remotePod is a pod read through the API server: by an agent pod on its
@@ -178,22 +177,21 @@ func (o *netstatOptions) printAgent(ctx context.Context, w *bufio.Writer, rp rem
 		pw.CloseWithError(err)
 		errc <- err
 	}()
-	sc := bufio.NewScanner(pr)
-	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	rd := wire.NewReader(pr)
 	var lines []string
-	for sc.Scan() {
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(sc.Bytes(), &obj); err != nil {
-			continue
+	for rd.Next() {
+		if f := rd.Frame(); f.IsLine {
+			lines = append(lines, f.Line)
+		} else {
+			out.records = append(out.records, f.Record)
 		}
-		if raw, ok := obj["line"]; ok && len(obj) == 1 {
-			var line string
-			if json.Unmarshal(raw, &line) == nil {
-				lines = append(lines, line)
-			}
-			continue
+	}
+	if err := rd.Err(); err != nil {
+		pr.CloseWithError(err) // the agent's writer stops instead of blocking
+		if aerr := <-errc; aerr != nil {
+			return o.kubeError(aerr)
 		}
-		out.records = append(out.records, json.RawMessage(append([]byte(nil), sc.Bytes()...)))
+		return &exitError{code: exitProblem, msg: fmt.Sprintf("agent on node %s: %v", rp.ref.Node, err)}
 	}
 	if err := <-errc; err != nil {
 		return o.kubeError(err)
@@ -267,26 +265,4 @@ func runtimeOf(s string) inspect.Runtime {
 		}
 	}
 	return inspect.RuntimeUnknown
-}
-
-// lineWriter wraps every line written to it as {"line": "…"} NDJSON, the
-// agent's way of sending netstat text through a pod log unchanged.
-type lineWriter struct {
-	w   io.Writer
-	buf bytes.Buffer
-}
-
-func (l *lineWriter) Write(p []byte) (int, error) {
-	l.buf.Write(p)
-	for {
-		i := bytes.IndexByte(l.buf.Bytes(), '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		line := string(l.buf.Next(i + 1))
-		b, _ := json.Marshal(map[string]string{"line": strings.TrimSuffix(line, "\n")})
-		if _, err := l.w.Write(append(b, '\n')); err != nil {
-			return 0, err
-		}
-	}
 }

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
 	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
+	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
 // nsView is one network namespace to print.
@@ -128,8 +128,8 @@ func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
 	for k, v := range sc.views {
 		if err := sc.ctx.Err(); err != nil {
 			// Interrupted: end a JSON array so the output so far parses.
-			if o.format == output.FormatJSON && out.json.n > 0 {
-				out.json.close(w)
+			if o.format == output.FormatJSON && out.json.Len() > 0 {
+				out.json.Close(w)
 			}
 			return err
 		}
@@ -158,8 +158,8 @@ func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
 			err = o.printStatistics(w, sc, v, out)
 		}
 		if err != nil {
-			if o.format == output.FormatJSON && out.json.n > 0 {
-				out.json.close(w)
+			if o.format == output.FormatJSON && out.json.Len() > 0 {
+				out.json.Close(w)
 			}
 			return err
 		}
@@ -178,53 +178,12 @@ func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
 	}
 	switch o.format {
 	case output.FormatJSON:
-		return out.json.close(w)
+		return out.json.Close(w)
 	case output.FormatWide:
 		// Rows went out namespace by namespace; this writes the header of an empty table.
 		return out.wideTo(w, o, sc).Flush()
 	}
 	return nil
-}
-
-// jsonArray writes one JSON array element by element, in exactly
-// output.WriteJSON's layout: each record goes through WriteJSON alone and
-// loses its one-element brackets.
-type jsonArray struct {
-	n   int
-	buf bytes.Buffer
-}
-
-func (a *jsonArray) add(w io.Writer, recs []any) error {
-	for _, r := range recs {
-		a.buf.Reset()
-		if err := output.WriteJSON(&a.buf, []any{r}); err != nil {
-			return err
-		}
-		b := a.buf.Bytes()
-		b = b[len("[\n  ") : len(b)-len("\n]\n")]
-		sep := ",\n  "
-		if a.n == 0 {
-			sep = "[\n  "
-		}
-		a.n++
-		if _, err := io.WriteString(w, sep); err != nil {
-			return err
-		}
-		if _, err := w.Write(b); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// close ends the array ("[]" when it had no element).
-func (a *jsonArray) close(w io.Writer) error {
-	end := "\n]\n"
-	if a.n == 0 {
-		end = "[]\n"
-	}
-	_, err := io.WriteString(w, end)
-	return err
 }
 
 // flush writes the records gathered for one namespace. JSON and NDJSON
@@ -234,10 +193,14 @@ func (c *collected) flush(w io.Writer, f output.Format) error {
 	var err error
 	switch f {
 	case output.FormatJSON:
-		err = c.json.add(w, c.records)
+		for _, r := range c.records {
+			if err = c.json.Add(w, r); err != nil {
+				break
+			}
+		}
 	case output.FormatNDJSON:
 		for _, r := range c.records {
-			if err = output.WriteNDJSON(w, r); err != nil {
+			if err = wire.WriteNDJSON(w, r); err != nil {
 				break
 			}
 		}
@@ -254,7 +217,7 @@ func (c *collected) flush(w io.Writer, f output.Format) error {
 // collected gathers the rows of non-text formats per namespace; once
 // streams them out after each namespace.
 type collected struct {
-	json    jsonArray
+	json    wire.Array
 	records []any
 	wide    *output.WideWriter
 }

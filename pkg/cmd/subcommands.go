@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
+	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
 // listOptions serves the `namespaces` and `containers` subcommands.
@@ -78,7 +79,7 @@ func newCmdNamespaces(root *netstatOptions) *cobra.Command {
 			deniedNotice(o.ErrOut, o.root.fs, o.inv, denied, len(o.inv.Netns))
 			switch o.format {
 			case output.FormatJSON, output.FormatNDJSON:
-				recs := make([]output.NamespaceRecord, len(rows))
+				recs := make([]wire.NamespaceRecord, len(rows))
 				for i, r := range rows {
 					recs[i] = output.NewNamespaceRecord(r)
 				}
@@ -103,7 +104,7 @@ func newCmdContainers(root *netstatOptions) *cobra.Command {
 			}
 			switch o.format {
 			case output.FormatJSON, output.FormatNDJSON:
-				recs := make([]output.ContainerListRecord, len(o.inv.Containers))
+				recs := make([]wire.ContainerListRecord, len(o.inv.Containers))
 				for i, c := range o.inv.Containers {
 					recs[i] = output.NewContainerListRecord(c)
 				}
@@ -144,10 +145,10 @@ func countSockets(ctx context.Context, o *netstatOptions, inv *inspect.Inventory
 
 func writeRecords[T any](w interface{ Write([]byte) (int, error) }, f output.Format, recs []T) error {
 	if f == output.FormatJSON {
-		return output.WriteJSON(w, recs)
+		return wire.WriteJSON(w, recs)
 	}
 	for _, r := range recs {
-		if err := output.WriteNDJSON(w, r); err != nil {
+		if err := wire.WriteNDJSON(w, r); err != nil {
 			return err
 		}
 	}

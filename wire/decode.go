@@ -1,0 +1,88 @@
+package wire
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// MaxLine bounds one NDJSON line read from an agent (a -s record of a busy
+// namespace is the largest, a few KiB; this leaves room without letting a
+// broken stream grow without end).
+const MaxLine = 16 << 20
+
+// Frame is one line of an agent's NDJSON stream: a line of netstat text
+// (IsLine, Line) or a record, kept as the bytes the agent wrote.
+type Frame struct {
+	IsLine bool
+	Line   string
+	Record json.RawMessage
+}
+
+// ErrNotObject is returned by DecodeFrame for a line that is not one JSON object.
+var ErrNotObject = errors.New("wire: not a JSON object")
+
+// DecodeFrame decodes one NDJSON line. An object whose only key is "line"
+// with a string value is a text line (LineRecord); any other object is a
+// record, copied out of b.
+func DecodeFrame(b []byte) (Frame, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil || obj == nil {
+		return Frame{}, ErrNotObject
+	}
+	if raw, ok := obj["line"]; ok && len(obj) == 1 {
+		var line string
+		if err := json.Unmarshal(raw, &line); err != nil {
+			return Frame{}, fmt.Errorf("wire: line: %w", err)
+		}
+		return Frame{IsLine: true, Line: line}, nil
+	}
+	return Frame{Record: json.RawMessage(bytes.Clone(bytes.TrimSpace(b)))}, nil
+}
+
+// Reader reads an agent's NDJSON stream frame by frame. Lines that are not
+// frames (a pod log may carry a runtime's own line) are skipped.
+type Reader struct {
+	sc *bufio.Scanner
+	f  Frame
+}
+
+// NewReader reads frames from r.
+func NewReader(r io.Reader) *Reader {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), MaxLine)
+	return &Reader{sc: sc}
+}
+
+// Next advances to the next frame; false at the end or on a read error (Err).
+func (r *Reader) Next() bool {
+	for r.sc.Scan() {
+		f, err := DecodeFrame(r.sc.Bytes())
+		if err != nil {
+			continue
+		}
+		r.f = f
+		return true
+	}
+	return false
+}
+
+// Frame is the current frame.
+func (r *Reader) Frame() Frame { return r.f }
+
+// Err is the read error that ended Next, nil at a clean end; a line longer
+// than MaxLine is bufio.ErrTooLong.
+func (r *Reader) Err() error { return r.sc.Err() }
+
+// DecodeAudit decodes one audit record (an agent's `audit --output ndjson`
+// line, or a Frame's Record).
+func DecodeAudit(b []byte) (AuditRecord, error) {
+	var rec AuditRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return AuditRecord{}, fmt.Errorf("audit record: %w", err)
+	}
+	return rec, nil
+}
