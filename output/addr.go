@@ -246,3 +246,9 @@ func appendAddrColumn(dst, host, port []byte, wide bool, max int) []byte {
 	}
 	return dst
 }
+
+// NumericAddr is a as netstat -n prints it and as JSON records carry it
+// (glibc inet_ntop, v4-mapped addresses as dotted IPv4).
+func NumericAddr(a netip.Addr) string {
+	return string(appendHost(nil, a, true, NoNames{}))
+}

@@ -33,9 +33,9 @@ func NewSocketRecord(s *inspect.Socket, ns *inspect.Netns, c *inspect.Container)
 		return r
 	}
 	r.RecvQ, r.SendQ = ptr(s.RecvQ), ptr(s.SendQ)
-	r.LocalAddress = ptr(string(appendHost(nil, s.Local.Addr(), true, NoNames{})))
+	r.LocalAddress = ptr(NumericAddr(s.Local.Addr()))
 	r.LocalPort = ptr(s.Local.Port())
-	r.ForeignAddress = ptr(string(appendHost(nil, s.Remote.Addr(), true, NoNames{})))
+	r.ForeignAddress = ptr(NumericAddr(s.Remote.Addr()))
 	r.ForeignPort = ptr(s.Remote.Port())
 	switch {
 	case s.Proto.IsTCP():

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-netstat/kubectl-netstat/audit"
+	"github.com/kubectl-netstat/kubectl-netstat/audit/report"
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
 	"github.com/kubectl-netstat/kubectl-netstat/kube"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
@@ -190,8 +191,8 @@ func (o *auditOptions) scanInventory(ctx context.Context) ([]audit.Listener, *in
 	return ls, inv, nil
 }
 
-func (o *auditOptions) rows(ls []audit.Listener) ([]output.AuditRow, bool) {
-	rows := make([]output.AuditRow, len(ls))
+func (o *auditOptions) rows(ls []audit.Listener) ([]report.Row, bool) {
+	rows := make([]report.Row, len(ls))
 	violation := false
 	for i, l := range ls {
 		rows[i].Listener = l
@@ -223,18 +224,18 @@ func (o *auditOptions) run(ctx context.Context) error {
 	if o.watch == 0 {
 		switch o.format {
 		case output.FormatJSON:
-			err = wire.WriteJSON(o.Out, output.NewAuditRecords(rows))
+			err = wire.WriteJSON(o.Out, report.NewRecords(rows))
 		case output.FormatNDJSON:
-			for _, r := range output.NewAuditRecords(rows) {
+			for _, r := range report.NewRecords(rows) {
 				if err = wire.WriteNDJSON(o.Out, r); err != nil {
 					break
 				}
 			}
 		default:
 			if o.peers.wide {
-				err = output.WriteAuditWideTable(o.Out, rows)
+				err = report.WriteWideTable(o.Out, rows)
 			} else {
-				err = output.WriteAuditTable(o.Out, rows)
+				err = report.WriteTable(o.Out, rows)
 			}
 		}
 		if err != nil {
@@ -278,14 +279,14 @@ func (o *auditOptions) printEvents(t time.Time, opened, closed []audit.Listener)
 	or, _ := o.rows(opened)
 	cr, _ := o.rows(closed)
 	if o.format.IsJSON() {
-		for _, e := range output.NewAuditEventRecords(t, or, cr) {
+		for _, e := range report.NewEventRecords(t, or, cr) {
 			if err := wire.WriteNDJSON(o.Out, e); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return output.WriteAuditEventsTable(o.Out, t, or, cr)
+	return report.WriteEventsTable(o.Out, t, or, cr)
 }
 
 // runDeclared compares this host's listeners with what its pods declare.
@@ -319,17 +320,17 @@ func (o *auditOptions) runDeclared(ctx context.Context) error {
 	case output.FormatJSON:
 		recs := make([]wire.FindingRecord, len(findings))
 		for i, f := range findings {
-			recs[i] = output.NewFindingRecord(f)
+			recs[i] = report.NewFindingRecord(f)
 		}
 		err = wire.WriteJSON(o.Out, recs)
 	case output.FormatNDJSON:
 		for _, f := range findings {
-			if err = wire.WriteNDJSON(o.Out, output.NewFindingRecord(f)); err != nil {
+			if err = wire.WriteNDJSON(o.Out, report.NewFindingRecord(f)); err != nil {
 				break
 			}
 		}
 	default:
-		err = output.WriteFindingsTable(o.Out, findings)
+		err = report.WriteFindingsTable(o.Out, findings)
 	}
 	if err != nil {
 		return err
@@ -370,7 +371,7 @@ func (o *auditOptions) runCluster(ctx context.Context) error {
 	}
 	type nodeRows struct {
 		node string
-		rows []output.AuditRow
+		rows []report.Row
 	}
 	var results []nodeRows
 	var failed []string
@@ -392,7 +393,7 @@ func (o *auditOptions) runCluster(ctx context.Context) error {
 			if err != nil {
 				continue
 			}
-			l, err := output.ListenerFromRecord(rec)
+			l, err := report.ListenerFromRecord(rec)
 			if err != nil {
 				fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: node %s: %v\n", node, err)
 				continue
@@ -411,7 +412,7 @@ func (o *auditOptions) runCluster(ctx context.Context) error {
 	case output.FormatJSON, output.FormatNDJSON:
 		var recs []wire.AuditRecord
 		for _, r := range results {
-			for _, rec := range output.NewAuditRecords(r.rows) {
+			for _, rec := range report.NewRecords(r.rows) {
 				rec.Node = r.node
 				recs = append(recs, rec)
 			}
@@ -431,7 +432,7 @@ func (o *auditOptions) runCluster(ctx context.Context) error {
 	default:
 		for _, r := range results {
 			fmt.Fprintf(o.Out, "# node %s\n", r.node)
-			if err = output.WriteAuditTable(o.Out, r.rows); err != nil {
+			if err = report.WriteTable(o.Out, r.rows); err != nil {
 				break
 			}
 		}

@@ -1,4 +1,4 @@
-package audit_test
+package report_test
 
 import (
 	"bytes"
@@ -12,16 +12,16 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kubectl-netstat/kubectl-netstat/audit"
+	"github.com/kubectl-netstat/kubectl-netstat/audit/report"
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
-	"github.com/kubectl-netstat/kubectl-netstat/output"
 	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
-// The golden tests live here, not in output, so that this package owns its
-// -update flag. Run `go test ./audit -run Golden -update` to regenerate.
+// The golden files are the audit report's bytes. Run
+// `go test ./audit/report -run Golden -update` to regenerate.
 var update = flag.Bool("update", false, "rewrite testdata/audit golden files")
 
-const goldenDir = "../testdata/audit"
+const goldenDir = "../../testdata/audit"
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
@@ -102,7 +102,7 @@ func fixtureSockets() (sockets []nsSocket, host *inspect.Netns) {
 
 // fixtureRows runs the sockets through FromSocket and the example policy,
 // the way the command does.
-func fixtureRows(t *testing.T) []output.AuditRow {
+func fixtureRows(t *testing.T) []report.Row {
 	t.Helper()
 	sockets, host := fixtureSockets()
 	p, err := audit.LoadPolicy(goldenDir + "/policies/example.yaml")
@@ -116,10 +116,10 @@ func fixtureRows(t *testing.T) []output.AuditRow {
 		}
 	}
 	audit.SortListeners(ls)
-	rows := make([]output.AuditRow, len(ls))
+	rows := make([]report.Row, len(ls))
 	for i, l := range ls {
 		v := p.Evaluate(l)
-		rows[i] = output.AuditRow{Listener: l, Verdict: &v}
+		rows[i] = report.Row{Listener: l, Verdict: &v}
 	}
 	return rows
 }
@@ -130,7 +130,7 @@ func TestGoldenAuditTable(t *testing.T) {
 		t.Fatalf("%d listeners, want 13 (2 non-listeners dropped)", len(rows))
 	}
 	var b bytes.Buffer
-	if err := output.WriteAuditTable(&b, rows); err != nil {
+	if err := report.WriteTable(&b, rows); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "table.golden", b.Bytes())
@@ -140,7 +140,7 @@ func TestGoldenAuditTable(t *testing.T) {
 		rows[i].Verdict = nil
 	}
 	b.Reset()
-	if err := output.WriteAuditTable(&b, rows[:3]); err != nil {
+	if err := report.WriteTable(&b, rows[:3]); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "table-nopolicy.golden", b.Bytes())
@@ -149,13 +149,13 @@ func TestGoldenAuditTable(t *testing.T) {
 func TestGoldenAuditJSON(t *testing.T) {
 	rows := fixtureRows(t)
 	var b bytes.Buffer
-	if err := wire.WriteJSON(&b, output.NewAuditRecords(rows)); err != nil {
+	if err := wire.WriteJSON(&b, report.NewRecords(rows)); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "audit.json.golden", b.Bytes())
 
 	b.Reset()
-	for _, r := range output.NewAuditRecords(rows) {
+	for _, r := range report.NewRecords(rows) {
 		if err := wire.WriteNDJSON(&b, r); err != nil {
 			t.Fatal(err)
 		}
@@ -181,16 +181,16 @@ func TestGoldenAuditWatch(t *testing.T) {
 	extra.Exposure = audit.Classify(extra.Addr)
 	cur = append(cur, extra)
 	opened, closed := audit.Diff(ls, cur)
-	toRows := func(ls []audit.Listener) []output.AuditRow {
-		out := make([]output.AuditRow, len(ls))
+	toRows := func(ls []audit.Listener) []report.Row {
+		out := make([]report.Row, len(ls))
 		for i, l := range ls {
-			out[i] = output.AuditRow{Listener: l}
+			out[i] = report.Row{Listener: l}
 		}
 		return out
 	}
 	at := time.Date(2026, 5, 4, 10, 30, 0, 0, time.UTC)
 	var b bytes.Buffer
-	for _, ev := range output.NewAuditEventRecords(at, toRows(opened), toRows(closed)) {
+	for _, ev := range report.NewEventRecords(at, toRows(opened), toRows(closed)) {
 		if err := wire.WriteNDJSON(&b, ev); err != nil {
 			t.Fatal(err)
 		}
@@ -198,13 +198,13 @@ func TestGoldenAuditWatch(t *testing.T) {
 	golden(t, "watch.ndjson.golden", b.Bytes())
 
 	b.Reset()
-	if err := output.WriteAuditEventsTable(&b, at, toRows(opened), toRows(closed)); err != nil {
+	if err := report.WriteEventsTable(&b, at, toRows(opened), toRows(closed)); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "watch.golden", b.Bytes())
 
 	b.Reset()
-	if err := output.WriteAuditEventsTable(&b, at, nil, nil); err != nil || b.Len() != 0 {
+	if err := report.WriteEventsTable(&b, at, nil, nil); err != nil || b.Len() != 0 {
 		t.Errorf("quiet pass wrote %q, %v", b.String(), err)
 	}
 }
@@ -224,12 +224,12 @@ func TestGoldenFindings(t *testing.T) {
 	}
 	fs := audit.CompareDeclared(ls, declared)
 	var b bytes.Buffer
-	if err := output.WriteFindingsTable(&b, fs); err != nil {
+	if err := report.WriteFindingsTable(&b, fs); err != nil {
 		t.Fatal(err)
 	}
 	recs := make([]wire.FindingRecord, len(fs))
 	for i := range fs {
-		recs[i] = output.NewFindingRecord(fs[i])
+		recs[i] = report.NewFindingRecord(fs[i])
 	}
 	if err := wire.WriteJSON(&b, recs); err != nil {
 		t.Fatal(err)

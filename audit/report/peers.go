@@ -1,10 +1,11 @@
-package output
+package report
 
 import (
 	"io"
 	"strconv"
 
 	"github.com/kubectl-netstat/kubectl-netstat/audit"
+	"github.com/kubectl-netstat/kubectl-netstat/output"
 	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
@@ -19,15 +20,15 @@ func newPeerCountRecords(counts []audit.PeerCount) *[]wire.PeerCountRecord {
 	return &out
 }
 
-// WriteAuditWideTable renders the audit table with a PEERS column: who is
+// WriteWideTable renders the audit table with a PEERS column: who is
 // connected to each listener, "PEER=N" joined by commas ("-" for none).
-func WriteAuditWideTable(w io.Writer, rows []AuditRow) error {
+func WriteWideTable(w io.Writer, rows []Row) error {
 	header := append(append([]string{}, auditHeader...), "PEERS")
 	cells := auditCells(rows, nil)
 	for i := range cells {
 		cells[i] = append(cells[i], peersText(rows[i].Peers))
 	}
-	return WriteTable(w, header, cells)
+	return output.WriteTable(w, header, cells)
 }
 
 func peersText(counts []audit.PeerCount) string {

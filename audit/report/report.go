@@ -1,4 +1,14 @@
-package output
+// Package report renders `kubectl-netstat audit`: the audit, watch-event,
+// wide and declared-vs-actual tables, and the wire records of each row
+// (NewRecord), with their inverse for a cluster-wide audit
+// (ListenerFromRecord turns an agent's record back into a listener, so the
+// policy is evaluated where the policy file is).
+//
+// It sits next to audit's types rather than in output so that output
+// renders model types only and never imports audit, and audit (the policy
+// and listener logic) stays free of rendering; it uses output's table
+// writer and numeric address text so audit rows look like netstat's.
+package report
 
 import (
 	"io"
@@ -7,12 +17,13 @@ import (
 
 	"github.com/kubectl-netstat/kubectl-netstat/audit"
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/output"
 	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
-// AuditRow is one row of `kubectl-netstat audit`: a listener and the
+// Row is one row of `kubectl-netstat audit`: a listener and the
 // policy's verdict on it (nil when no policy was given).
-type AuditRow struct {
+type Row struct {
 	Listener audit.Listener
 	Verdict  *audit.Verdict
 	// Peers are the connections open to the listener by peer, when counted
@@ -25,18 +36,18 @@ type AuditRow struct {
 var auditHeader = []string{"NETNS", "RUNTIME", "NAMESPACE", "POD", "CONTAINER", "PID/PROGRAM",
 	"PROTO", "ADDRESS", "PORT", "EXPOSURE", "VERDICT"}
 
-// WriteAuditTable renders rows as the audit table, in the order given.
+// WriteTable renders rows as the audit table, in the order given.
 // Unknown cells are "-"; addresses are numeric as netstat -n prints them;
 // a unix listener's ADDRESS is its path.
-func WriteAuditTable(w io.Writer, rows []AuditRow) error {
-	return WriteTable(w, auditHeader, auditCells(rows, nil))
+func WriteTable(w io.Writer, rows []Row) error {
+	return output.WriteTable(w, auditHeader, auditCells(rows, nil))
 }
 
-// WriteAuditEventsTable renders one --watch pass in text: the audit table
+// WriteEventsTable renders one --watch pass in text: the audit table
 // with TIME (RFC 3339) and EVENT ("opened" or "closed") in front, opened
 // rows first. Nothing is written when nothing changed, so a quiet watch
 // prints nothing.
-func WriteAuditEventsTable(w io.Writer, t time.Time, opened, closed []AuditRow) error {
+func WriteEventsTable(w io.Writer, t time.Time, opened, closed []Row) error {
 	if len(opened) == 0 && len(closed) == 0 {
 		return nil
 	}
@@ -44,10 +55,10 @@ func WriteAuditEventsTable(w io.Writer, t time.Time, opened, closed []AuditRow) 
 	header := append([]string{"TIME", "EVENT"}, auditHeader...)
 	cells := auditCells(opened, []string{ts, "opened"})
 	cells = append(cells, auditCells(closed, []string{ts, "closed"})...)
-	return WriteTable(w, header, cells)
+	return output.WriteTable(w, header, cells)
 }
 
-func auditCells(rows []AuditRow, prefix []string) [][]string {
+func auditCells(rows []Row, prefix []string) [][]string {
 	out := make([][]string, 0, len(rows))
 	for i := range rows {
 		l := &rows[i].Listener
@@ -71,7 +82,7 @@ func auditCells(rows []AuditRow, prefix []string) [][]string {
 		if l.Proto == inspect.ProtoUnix {
 			addr = orDash(l.UnixPath)
 		} else {
-			addr = string(appendHost(nil, l.Addr, true, NoNames{}))
+			addr = output.NumericAddr(l.Addr)
 			port = strconv.Itoa(int(l.Port))
 		}
 		row := append(append([]string{}, prefix...),
@@ -115,12 +126,12 @@ func verdictText(v *audit.Verdict) string {
 	return word + " rules[" + strconv.Itoa(v.Rule) + "]"
 }
 
-// NewAuditRecord builds the JSON record of an audit row.
-func NewAuditRecord(r AuditRow) wire.AuditRecord {
+// NewRecord builds the JSON record of an audit row.
+func NewRecord(r Row) wire.AuditRecord {
 	l := &r.Listener
 	rec := wire.AuditRecord{
-		Netns:       NewNetnsRecord(l.Netns),
-		Container:   NewContainerRecord(l.Container),
+		Netns:       output.NewNetnsRecord(l.Netns),
+		Container:   output.NewContainerRecord(l.Container),
 		Proto:       l.Proto.String(),
 		Exposure:    l.Exposure.String(),
 		HostNetwork: l.HostNetwork,
@@ -131,7 +142,7 @@ func NewAuditRecord(r AuditRow) wire.AuditRecord {
 	if l.Proto == inspect.ProtoUnix {
 		rec.UnixPath = ptr(l.UnixPath)
 	} else {
-		rec.Address = ptr(string(appendHost(nil, l.Addr, true, NoNames{})))
+		rec.Address = ptr(output.NumericAddr(l.Addr))
 		rec.Port = ptr(l.Port)
 	}
 	if r.PeersCounted {
@@ -146,26 +157,26 @@ func NewAuditRecord(r AuditRow) wire.AuditRecord {
 	return rec
 }
 
-// NewAuditRecords builds the records of rows, for WriteJSON.
-func NewAuditRecords(rows []AuditRow) []wire.AuditRecord {
+// NewRecords builds the records of rows, for wire.WriteJSON.
+func NewRecords(rows []Row) []wire.AuditRecord {
 	out := make([]wire.AuditRecord, len(rows))
 	for i := range rows {
-		out[i] = NewAuditRecord(rows[i])
+		out[i] = NewRecord(rows[i])
 	}
 	return out
 }
 
-// NewAuditEventRecords builds the event records of one --watch pass: opened
+// NewEventRecords builds the event records of one --watch pass: opened
 // rows first, then closed ones, all stamped with t. Write each with
-// WriteNDJSON (or all with WriteJSON).
-func NewAuditEventRecords(t time.Time, opened, closed []AuditRow) []wire.AuditEventRecord {
+// wire.WriteNDJSON (or all with wire.WriteJSON).
+func NewEventRecords(t time.Time, opened, closed []Row) []wire.AuditEventRecord {
 	ts := t.Format(time.RFC3339)
 	out := make([]wire.AuditEventRecord, 0, len(opened)+len(closed))
 	for _, r := range opened {
-		out = append(out, wire.AuditEventRecord{Time: ts, Event: wire.EventOpened, AuditRecord: NewAuditRecord(r)})
+		out = append(out, wire.AuditEventRecord{Time: ts, Event: wire.EventOpened, AuditRecord: NewRecord(r)})
 	}
 	for _, r := range closed {
-		out = append(out, wire.AuditEventRecord{Time: ts, Event: wire.EventClosed, AuditRecord: NewAuditRecord(r)})
+		out = append(out, wire.AuditEventRecord{Time: ts, Event: wire.EventClosed, AuditRecord: NewRecord(r)})
 	}
 	return out
 }
@@ -186,7 +197,7 @@ func WriteFindingsTable(w io.Writer, fs []audit.Finding) error {
 		rows = append(rows, []string{orDash(f.Namespace), orDash(f.Pod), orDash(f.Container), f.Proto,
 			strconv.Itoa(int(f.Port)), f.Kind.String(), prog})
 	}
-	return WriteTable(w, findingHeader, rows)
+	return output.WriteTable(w, findingHeader, rows)
 }
 
 // NewFindingRecord builds the JSON record of a finding.
@@ -196,7 +207,9 @@ func NewFindingRecord(f audit.Finding) wire.FindingRecord {
 		rec.Container = ptr(f.Container)
 	}
 	if f.Listener != nil {
-		rec.Listener = ptr(NewAuditRecord(AuditRow{Listener: *f.Listener}))
+		rec.Listener = ptr(NewRecord(Row{Listener: *f.Listener}))
 	}
 	return rec
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -1,4 +1,4 @@
-package output
+package report
 
 import (
 	"net/netip"
@@ -28,12 +28,12 @@ func TestListenerRecordRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, l := range in {
-		rec := NewAuditRecord(AuditRow{Listener: l})
+		rec := NewRecord(Row{Listener: l})
 		back, err := ListenerFromRecord(rec)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := cmp.Diff(rec, NewAuditRecord(AuditRow{Listener: back})); d != "" {
+		if d := cmp.Diff(rec, NewRecord(Row{Listener: back})); d != "" {
 			t.Errorf("record changed in the round trip (-want +got):\n%s", d)
 		}
 		if a, b := pol.Evaluate(l), pol.Evaluate(back); a != b {
