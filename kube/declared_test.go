@@ -7,8 +7,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-
-	"github.com/kubectl-netstat/kubectl-netstat/audit"
 )
 
 func TestPodDeclaredPorts(t *testing.T) {
@@ -25,7 +23,7 @@ func TestPodDeclaredPorts(t *testing.T) {
 				HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromString("no-such-name")}}},
 		}}},
 	}
-	want := []audit.DeclaredPort{
+	want := []DeclaredPort{
 		{Namespace: "shop", Pod: "web"},
 		{Namespace: "shop", Pod: "web", Container: "app", Port: 8080},
 		{Namespace: "shop", Pod: "web", Container: "app", Port: 53, Proto: "UDP"},

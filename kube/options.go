@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -179,50 +178,6 @@ func (o *Options) ExplicitFlags() []string {
 		}
 	}
 	return out
-}
-
-// LetterCollisions lists every single-letter shorthand in fs that is not one
-// of netstat's letters, and every flag whose shorthand netstat uses for
-// something else. A test on the command's flag set must see it empty.
-func LetterCollisions(fs *pflag.FlagSet) []string {
-	var out []string
-	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Shorthand == "" {
-			return
-		}
-		want, ok := netstatLetters[f.Shorthand]
-		switch {
-		case !ok:
-			out = append(out, fmt.Sprintf("-%s (--%s) is not a netstat letter", f.Shorthand, f.Name))
-		case !want[f.Name]:
-			out = append(out, fmt.Sprintf("-%s is netstat's --%s, not --%s", f.Shorthand, firstKey(want), f.Name))
-		}
-	})
-	sort.Strings(out)
-	return out
-}
-
-// netstatLetters maps net-tools netstat's letters to the long names they may
-// carry here (cli-contract.md, "The flag rule").
-var netstatLetters = map[string]map[string]bool{
-	"t": {"tcp": true}, "u": {"udp": true}, "w": {"raw": true}, "x": {"unix": true},
-	"l": {"listening": true}, "a": {"all": true}, "n": {"numeric": true},
-	"p": {"program": true, "programs": true}, "e": {"extend": true},
-	"o": {"timers": true, "output": true}, "W": {"wide": true},
-	"c": {"continuous": true}, "r": {"route": true}, "i": {"interfaces": true},
-	"s": {"statistics": true}, "4": {"inet": true, "ipv4": true}, "6": {"inet6": true, "ipv6": true},
-	"A": {"protocol": true}, "v": {"verbose": true}, "V": {"version": true}, "h": {"help": true},
-	"g": {"groups": true}, "M": {"masquerade": true}, "N": {"symbolic": true}, "C": {"cache": true},
-	"F": {"fib": true}, "Z": {"selinux-context": true}, "d": {"d": true}, "S": {"sctp": true}, "U": {"udplite": true},
-}
-
-func firstKey(m map[string]bool) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys[0]
 }
 
 // namespace is --namespace, else the kubeconfig context's, else "default";

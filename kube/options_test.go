@@ -38,39 +38,6 @@ func TestAddFlagsHasNoShorthands(t *testing.T) {
 	}
 }
 
-// TestLetterCollisionsWithNetstatLetters registers netstat's letters next to
-// the kube flags, the way cmd does, and expects no collision; then adds the
-// kubectl shorthands netstat must not have and expects each to be caught.
-func TestLetterCollisionsWithNetstatLetters(t *testing.T) {
-	_, fs := newFlagSet(t)
-	for _, f := range []struct{ long, short string }{
-		{"tcp", "t"}, {"udp", "u"}, {"raw", "w"}, {"unix", "x"}, {"listening", "l"}, {"all", "a"},
-		{"numeric", "n"}, {"program", "p"}, {"extend", "e"}, {"wide", "W"}, {"route", "r"},
-		{"interfaces", "i"}, {"statistics", "s"}, {"protocol", "A"}, {"verbose", "v"}, {"version", "V"},
-		{"continuous", "c"}, {"timers", "o"},
-	} {
-		fs.BoolP(f.long, f.short, false, "")
-	}
-	if got := LetterCollisions(fs); len(got) != 0 {
-		t.Errorf("LetterCollisions on a clean set = %v", got)
-	}
-
-	bad := pflag.NewFlagSet("bad", pflag.ContinueOnError)
-	bad.StringP("namespace", "n", "", "")
-	bad.StringP("selector", "l", "", "")
-	bad.StringP("kube-server", "s", "", "")
-	bad.StringP("quiet", "q", "", "")
-	want := []string{
-		"-l is netstat's --listening, not --selector",
-		"-n is netstat's --numeric, not --namespace",
-		"-q (--quiet) is not a netstat letter",
-		"-s is netstat's --statistics, not --kube-server",
-	}
-	if diff := cmp.Diff(want, LetterCollisions(bad)); diff != "" {
-		t.Errorf("LetterCollisions (-want +got):\n%s", diff)
-	}
-}
-
 func TestFlagsParse(t *testing.T) {
 	o, fs := newFlagSet(t)
 	err := fs.Parse([]string{"--namespace=kube-system", "--selector", "app=web", "--all-namespaces",

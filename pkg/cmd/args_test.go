@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
-	"github.com/kubectl-netstat/kubectl-netstat/kube"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
 )
 
@@ -204,11 +203,11 @@ func TestNoLetterCollisions(t *testing.T) {
 	var out, errOut bytes.Buffer
 	o := newNetstatOptions(IOStreams{Out: &out, ErrOut: &errOut})
 	cmd := newCmdNetstat(o)
-	if c := kube.LetterCollisions(cmd.Flags()); len(c) != 0 {
+	if c := letterCollisions(cmd.Flags()); len(c) != 0 {
 		t.Errorf("letter collisions: %v", c)
 	}
 	for _, sub := range cmd.Commands() {
-		if c := kube.LetterCollisions(sub.Flags()); len(c) != 0 {
+		if c := letterCollisions(sub.Flags()); len(c) != 0 {
 			t.Errorf("%s: letter collisions: %v", sub.Name(), c)
 		}
 	}

@@ -315,7 +315,11 @@ func (o *auditOptions) runDeclared(ctx context.Context) error {
 	if err != nil {
 		return o.root.kubeError(err)
 	}
-	findings := audit.CompareDeclared(ls, declared)
+	ports := make([]audit.DeclaredPort, len(declared))
+	for i, d := range declared {
+		ports[i] = audit.DeclaredPort(d)
+	}
+	findings := audit.CompareDeclared(ls, ports)
 	switch o.format {
 	case output.FormatJSON:
 		recs := make([]wire.FindingRecord, len(findings))
