@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/inspect/names"
 	"github.com/kubectl-netstat/kubectl-netstat/kube"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
 )
@@ -57,7 +58,7 @@ func platformError(err error) error {
 func (o *netstatOptions) newRemoteScene(ctx context.Context) (*scene, error) {
 	sc := &scene{names: output.NoNames{}, ctx: ctx, remoteOnly: true}
 	if !(o.flags.NumericHosts && o.flags.NumericPorts && o.flags.NumericUsers) && o.format == output.FormatText {
-		sc.names = inspect.NewNames("/", nameLookupTimeout)
+		sc.names = names.New("/", nameLookupTimeout)
 	}
 	kubeTargets, _ := splitTargets(o.targets)
 	refs, haveCluster, err := o.resolvePods(ctx, kubeTargets)

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
+	"github.com/kubectl-netstat/kubectl-netstat/inspect/names"
 	"github.com/kubectl-netstat/kubectl-netstat/internal/safefile"
 	"github.com/kubectl-netstat/kubectl-netstat/kube"
 	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
@@ -64,7 +65,7 @@ func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
 	}
 	sc := &scene{names: output.NoNames{}, ctx: ctx}
 	if !(o.flags.NumericHosts && o.flags.NumericPorts && o.flags.NumericUsers) && o.format == output.FormatText {
-		n := inspect.NewNames("/", nameLookupTimeout)
+		n := names.New("/", nameLookupTimeout)
 		n.Ctx = ctx
 		sc.names = n
 	}

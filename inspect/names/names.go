@@ -1,4 +1,7 @@
-package inspect
+// Package names answers the name lookups netstat prints when -n is not
+// given: services, hosts (then a DNS PTR lookup), networks and users, from
+// one etc tree, every DNS lookup bounded in time (see Names).
+package names
 
 import (
 	"bufio"
@@ -15,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kubectl-netstat/kubectl-netstat/inspect"
 )
 
 // maxEtcBytes caps how much of one /etc database is read.
@@ -74,12 +79,12 @@ type serviceKey struct {
 	proto string
 }
 
-// NewNames returns Names reading etcRoot/etc/{services,protocols,hosts,
+// New returns Names reading etcRoot/etc/{services,protocols,hosts,
 // networks,passwd} ("" means "/") and asking the Go resolver for PTR records
 // with the given per-lookup timeout (zero or less: no DNS) and a total budget
 // of DefaultDNSBudgetFactor timeouts. The Go resolver reads the host's own
 // /etc/resolv.conf, not etcRoot's.
-func NewNames(etcRoot string, timeout time.Duration) *Names {
+func New(etcRoot string, timeout time.Duration) *Names {
 	if etcRoot == "" {
 		etcRoot = "/"
 	}
@@ -226,7 +231,7 @@ func readEtc[M any](n *Names, name string, parse func(io.Reader) (M, error)) M {
 
 func etcOpenError(path string, err error) error {
 	if errors.Is(err, fs.ErrPermission) {
-		return fmt.Errorf("%s: %w", path, ErrPermission)
+		return fmt.Errorf("%s: %w", path, inspect.ErrPermission)
 	}
 	return fmt.Errorf("%s: %w", path, err)
 }
@@ -251,7 +256,7 @@ func eachEtcLine(r io.Reader, fn func(line string)) error {
 		fn(line)
 	}
 	if err := s.Err(); err != nil {
-		return fmt.Errorf("%w: %v", ErrParse, err)
+		return fmt.Errorf("%w: %v", inspect.ErrParse, err)
 	}
 	return nil
 }
@@ -283,15 +288,15 @@ func parseServices(r io.Reader) (map[serviceKey]string, error) {
 func parseServicesLine(line string) (name string, port uint16, proto string, err error) {
 	f := etcFields(line)
 	if len(f) < 2 {
-		return "", 0, "", fmt.Errorf("%w: services line %q: want name and port/proto", ErrParse, line)
+		return "", 0, "", fmt.Errorf("%w: services line %q: want name and port/proto", inspect.ErrParse, line)
 	}
 	num, proto, ok := strings.Cut(f[1], "/")
 	if !ok || proto == "" {
-		return "", 0, "", fmt.Errorf("%w: services port/proto %q", ErrParse, f[1])
+		return "", 0, "", fmt.Errorf("%w: services port/proto %q", inspect.ErrParse, f[1])
 	}
 	port, err = parseWrapped16(num)
 	if err != nil {
-		return "", 0, "", fmt.Errorf("%w: services port %q", ErrParse, num)
+		return "", 0, "", fmt.Errorf("%w: services port %q", inspect.ErrParse, num)
 	}
 	return f[0], port, proto, nil
 }
@@ -313,11 +318,11 @@ func parseProtocols(r io.Reader) (map[uint16]string, error) {
 func parseProtocolsLine(line string) (name string, num uint16, err error) {
 	f := etcFields(line)
 	if len(f) < 2 {
-		return "", 0, fmt.Errorf("%w: protocols line %q: want name and number", ErrParse, line)
+		return "", 0, fmt.Errorf("%w: protocols line %q: want name and number", inspect.ErrParse, line)
 	}
 	num, err = parseWrapped16(f[1])
 	if err != nil {
-		return "", 0, fmt.Errorf("%w: protocols number %q", ErrParse, f[1])
+		return "", 0, fmt.Errorf("%w: protocols number %q", inspect.ErrParse, f[1])
 	}
 	return f[0], num, nil
 }
@@ -358,11 +363,11 @@ func parseHosts(r io.Reader) (map[netip.Addr]string, error) {
 func parseHostsLine(line string) (netip.Addr, string, error) {
 	f := etcFields(line)
 	if len(f) < 2 {
-		return netip.Addr{}, "", fmt.Errorf("%w: hosts line %q: want address and name", ErrParse, line)
+		return netip.Addr{}, "", fmt.Errorf("%w: hosts line %q: want address and name", inspect.ErrParse, line)
 	}
 	a, err := netip.ParseAddr(f[0])
 	if err != nil || a.Zone() != "" {
-		return netip.Addr{}, "", fmt.Errorf("%w: hosts address %q", ErrParse, f[0])
+		return netip.Addr{}, "", fmt.Errorf("%w: hosts address %q", inspect.ErrParse, f[0])
 	}
 	return a, f[1], nil
 }
@@ -389,11 +394,11 @@ func parseNetworks(r io.Reader) (map[uint32]string, error) {
 func parseNetworksLine(line string) (name string, num uint32, err error) {
 	f := etcFields(line)
 	if len(f) < 2 {
-		return "", 0, fmt.Errorf("%w: networks line %q: want name and number", ErrParse, line)
+		return "", 0, fmt.Errorf("%w: networks line %q: want name and number", inspect.ErrParse, line)
 	}
 	num, ok := inetNetwork(f[1])
 	if !ok {
-		return "", 0, fmt.Errorf("%w: networks number %q", ErrParse, f[1])
+		return "", 0, fmt.Errorf("%w: networks number %q", inspect.ErrParse, f[1])
 	}
 	return f[0], num, nil
 }
@@ -447,14 +452,14 @@ func parsePasswd(r io.Reader) (map[uint32]string, error) {
 func parsePasswdLine(line string) (name string, uid uint32, err error) {
 	f := strings.Split(line, ":")
 	if len(f) < 3 {
-		return "", 0, fmt.Errorf("%w: passwd line %q: want name:password:uid", ErrParse, line)
+		return "", 0, fmt.Errorf("%w: passwd line %q: want name:password:uid", inspect.ErrParse, line)
 	}
 	if f[0] == "" || f[0][0] == '+' || f[0][0] == '-' {
-		return "", 0, fmt.Errorf("%w: passwd name %q", ErrParse, f[0])
+		return "", 0, fmt.Errorf("%w: passwd name %q", inspect.ErrParse, f[0])
 	}
 	u, err := strconv.ParseUint(f[2], 10, 32)
 	if err != nil {
-		return "", 0, fmt.Errorf("%w: passwd uid %q", ErrParse, f[2])
+		return "", 0, fmt.Errorf("%w: passwd uid %q", inspect.ErrParse, f[2])
 	}
 	return f[0], uint32(u), nil
 }

@@ -1,4 +1,4 @@
-package inspect
+package names
 
 import (
 	"context"
@@ -13,14 +13,16 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubectl-netstat/kubectl-netstat/inspect"
 )
 
-const namesRoot = "../testdata/names"
+const namesRoot = "../../testdata/names"
 
 // noDNS returns Names over the fixture tree whose DNS always fails.
 func noDNS(t *testing.T) *Names {
 	t.Helper()
-	n := NewNames(namesRoot, time.Second)
+	n := New(namesRoot, time.Second)
 	n.LookupAddr = func(context.Context, string) ([]string, error) { return nil, errors.New("no DNS in tests") }
 	return n
 }
@@ -72,7 +74,7 @@ func TestNamesLookups(t *testing.T) {
 }
 
 func TestNamesMissingFiles(t *testing.T) {
-	n := NewNames(t.TempDir(), 0)
+	n := New(t.TempDir(), 0)
 	if got := n.Service(22, "tcp") + n.Host(netip.MustParseAddr("127.0.0.1")) + n.User(0) + n.Network(netip.MustParseAddr("127.0.0.0")); got != "" {
 		t.Errorf("names from an empty tree: %q", got)
 	}
@@ -86,7 +88,7 @@ func TestNamesUnreadableFile(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(root, "etc", "services"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	n := NewNames(root, 0)
+	n := New(root, 0)
 	if got := n.Service(22, "tcp"); got != "" {
 		t.Errorf("got %q", got)
 	}
@@ -97,7 +99,7 @@ func TestNamesUnreadableFile(t *testing.T) {
 
 func TestNamesDNS(t *testing.T) {
 	var calls atomic.Int32
-	n := NewNames(t.TempDir(), time.Second)
+	n := New(t.TempDir(), time.Second)
 	n.LookupAddr = func(_ context.Context, addr string) ([]string, error) {
 		calls.Add(1)
 		switch addr {
@@ -132,7 +134,7 @@ func TestNamesDNSBudget(t *testing.T) {
 	var calls atomic.Int32
 	block := make(chan struct{})
 	t.Cleanup(func() { close(block) })
-	n := NewNames(t.TempDir(), 30*time.Millisecond)
+	n := New(t.TempDir(), 30*time.Millisecond)
 	n.Budget = 100 * time.Millisecond
 	n.LookupAddr = func(context.Context, string) ([]string, error) {
 		calls.Add(1)
@@ -200,8 +202,8 @@ func TestParseServicesLine(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			name, port, proto, err := parseServicesLine(tc.line)
 			got := res{name, port, proto, err != nil}
-			if err != nil && !errors.Is(err, ErrParse) {
-				t.Errorf("error %v does not wrap ErrParse", err)
+			if err != nil && !errors.Is(err, inspect.ErrParse) {
+				t.Errorf("error %v does not wrap inspect.ErrParse", err)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
@@ -325,7 +327,7 @@ func FuzzParseServices(f *testing.F) {
 		if err == nil && m == nil {
 			t.Fatal("nil map without error")
 		}
-		if _, err := parseProtocols(strings.NewReader(s)); err != nil && !errors.Is(err, ErrParse) {
+		if _, err := parseProtocols(strings.NewReader(s)); err != nil && !errors.Is(err, inspect.ErrParse) {
 			t.Fatal(err)
 		}
 	})
