@@ -420,8 +420,8 @@ func TestDiffNonRoot(t *testing.T) {
 }
 
 // TestBadFlags: where netstat prints usage and exits 3 (or 1 for a bad
-// family), the contract wants exit 2 and exactly one stderr line starting
-// "kubectl-netstat: ", and nothing on stdout.
+// family), kubectl-netstat exits 2 (README "Exit status and signals") with
+// exactly one stderr line starting "kubectl-netstat: ", and nothing on stdout.
 func TestBadFlags(t *testing.T) {
 	s, tool := needTool(t)
 	for _, args := range [][]string{

@@ -92,7 +92,7 @@ func (inv *Inventory) SocketContainer(ns *Netns, p *Process) *Container {
 }
 
 // Discover scans /proc, the netns mounts and the runtimes' on-disk state and
-// resolves each network namespace's owner (container-mapping.md §7.5). Problems
+// resolves each network namespace's owner (see resolveOwners). Problems
 // with single files or processes become Warnings; only a failed /proc scan is an error.
 func (fs FS) Discover(opt DiscoverOptions) (*Inventory, error) {
 	return fs.DiscoverContext(context.Background(), opt)
@@ -124,7 +124,7 @@ func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Invento
 		hostIno, hostDev = k.NetnsIno, k.NetnsDev
 	}
 
-	// Cgroup paths are relative to the reader's cgroup namespace (§3); in a
+	// Cgroup paths are relative to the reader's cgroup namespace; in a
 	// private one, host processes read "/../…" and nothing classifies.
 	selfCg, ok1 := statIno(fs.Proc("self", "ns", "cgroup"))
 	hostCg, ok2 := statIno(fs.Proc("2", "ns", "cgroup"))
@@ -559,7 +559,11 @@ func (inv *Inventory) netnsOfPath(fs FS, p string) uint64 {
 	return 0
 }
 
-// resolveOwners sets each namespace's Containers, Owner and Kind (§7.5).
+// resolveOwners sets each namespace's Containers, Owner and Kind: the host
+// reference is host; a path runtime state names belongs to that owner;
+// otherwise the containers whose processes are in it decide (one pod, one
+// container, a NetworkMode=container: target), then bind-mount names, then
+// the fd that holds it.
 func (inv *Inventory) resolveOwners() {
 	for _, c := range inv.Containers {
 		if c.NetnsInode == 0 {
@@ -651,7 +655,8 @@ func (inv *Inventory) ownerOf(ns *Netns) *Container {
 }
 
 // standaloneContainerd recognises ctr-style containers, whose cgroup is
-// "/<containerd namespace>/<id>" with a free-text ID (§4.2, last rule): only
+// "/<containerd namespace>/<id>" with a free-text ID (the last, weakest
+// cgroup pattern): only
 // when a task bundle of that namespace and ID exists on disk.
 func (inv *Inventory) standaloneContainerd(fs FS) {
 	tasks := runtime.ContainerdTasks(fs)

@@ -38,8 +38,8 @@ func fxRowOf(ns *inspect.Netns, c *inspect.Container) fxRow {
 	return r
 }
 
-// TestDiscoverScene builds every fixture of container-mapping.md §12 that this
-// machine can host and checks the attribution of each process and namespace.
+// TestDiscoverScene builds every runtime-shaped fixture of internal/fixture
+// that this machine can host and checks the attribution of each process and namespace.
 func TestDiscoverScene(t *testing.T) {
 	sc := fixture.New(t)
 	web := sc.ContainerdPod(fixture.PodSpec{Namespace: "shop", Name: "web", Containers: []string{"nginx", "app"}})

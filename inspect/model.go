@@ -248,7 +248,7 @@ type Container struct {
 // NetnsKind classifies a network namespace.
 type NetnsKind uint8
 
-// Netns kinds from the contract.
+// Netns kinds, as the text and JSON output name them.
 const (
 	NetnsUnknown NetnsKind = iota
 	NetnsHost
@@ -259,7 +259,7 @@ const (
 
 var netnsKindNames = [...]string{"unknown", "host", "pod", "container", "named"}
 
-// String returns the contract's kind word.
+// String returns the kind word of the text and JSON output.
 func (k NetnsKind) String() string {
 	if int(k) < len(netnsKindNames) {
 		return netnsKindNames[k]

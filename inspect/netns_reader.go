@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
@@ -16,9 +15,6 @@ var procNetFile = map[Proto]string{
 	ProtoUDPLite: "udplite", ProtoUDPLite6: "udplite6", ProtoRaw: "raw", ProtoRaw6: "raw6",
 	ProtoUnix: "unix",
 }
-
-// ProcNetFile returns the /proc/net file name of a table.
-func ProcNetFile(p Proto) string { return procNetFile[p] }
 
 // SocketQuery says which tables to read and which states the kernel should return.
 type SocketQuery struct {
@@ -244,12 +240,6 @@ func sortStable(s []Socket) {
 	for _, b := range buckets {
 		s = append(s, b...)
 	}
-}
-
-// ReadAllClose reads a whole /proc file opened by ProcNet (bounded).
-func ReadAllClose(f *os.File) ([]byte, error) {
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, 64<<20))
 }
 
 func closeFiles(files []*os.File) {

@@ -10,7 +10,7 @@ import (
 // PeerKind says what a cluster address belongs to.
 type PeerKind uint8
 
-// Peer kinds of the contract's foreign_peer / local_peer objects.
+// Peer kinds of the JSON records' foreign_peer / local_peer objects.
 const (
 	PeerPod PeerKind = iota + 1
 	PeerService
@@ -19,7 +19,7 @@ const (
 
 var peerKindNames = [...]string{"", "pod", "service", "node"}
 
-// String returns the contract's kind word.
+// String returns the kind word of the JSON records.
 func (k PeerKind) String() string {
 	if int(k) < len(peerKindNames) {
 		return peerKindNames[k]

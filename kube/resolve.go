@@ -61,7 +61,7 @@ func ParseTarget(s string) (t Target, ok bool) {
 // ContainerRef is one container of a resolved pod.
 type ContainerRef struct {
 	Name string
-	// Runtime is the containerID scheme as the contract names runtimes:
+	// Runtime is the containerID scheme as the JSON records name runtimes:
 	// "containerd", "cri-o", "docker", or the raw scheme when unknown.
 	Runtime string
 	// ID is the runtime's container ID without the scheme; "" when the
@@ -352,7 +352,7 @@ func contains(ss []string, s string) bool {
 }
 
 // splitContainerID splits status.containerID ("containerd://<id>") into the
-// contract's runtime word and the bare ID.
+// runtime word of the JSON records and the bare ID.
 func splitContainerID(s string) (runtime, id string) {
 	scheme, id, ok := strings.Cut(s, "://")
 	if !ok {

@@ -114,7 +114,7 @@ func TestBinaryForbiddenAgent(t *testing.T) {
 
 // Pods whose container IDs are runtime-shaped fixture containers on this
 // host resolve to exactly those IDs and pod UID, which is what the local
-// path matches on (container-mapping.md). With the binary wired, the local
+// path matches on. With the binary wired, the local
 // path reports the pod's sockets tagged with the pod.
 func TestLocalPathFixturePod(t *testing.T) {
 	c := needCluster(t)

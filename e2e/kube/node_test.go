@@ -27,7 +27,7 @@ import (
 
 // A real node: containerd 1.6 (Debian's) and a real kubelet built by
 // hack/kube-bins.sh, started for the test against the package's apiserver,
-// as ../shared/docs/real-runtimes.md describes. Both run in a mount namespace
+// (README "Testing against a real node"). Both run in a mount namespace
 // of their own (held by a sleeping process) so the sysctls the kubelet writes
 // land in regular files, and "/" can be rshared for the agent's hostPath
 // without touching the host's propagation.

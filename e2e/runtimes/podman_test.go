@@ -121,7 +121,7 @@ func TestPodmanRootless(t *testing.T) {
 	name := "kns-e2e-rl-" + suffix()
 	t.Cleanup(func() { _, _ = rl("rm", "-f", "-t", "0", name) })
 	// slirp4netns opens /dev/net/tun as the user: mode 0600 here, opened up
-	// only while the container starts (real-runtimes.md).
+	// only while the container starts.
 	tun, err := os.Stat("/dev/net/tun")
 	need(t, err == nil, "no /dev/net/tun: %v", err)
 	if err := os.Chmod("/dev/net/tun", 0o666); err != nil {

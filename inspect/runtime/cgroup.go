@@ -91,8 +91,9 @@ func parseCgroupLine(s string) (CgroupLine, error) {
 	return l, nil
 }
 
-// ContainerRef names a container by runtime and ID (an outer node container for nesting).
-type ContainerRef struct {
+// OuterContainer is a container that another one runs inside (a kind or
+// minikube node, Docker-in-Docker), by runtime and ID.
+type OuterContainer struct {
 	Runtime Runtime
 	ID      string
 }
@@ -104,7 +105,8 @@ type CgroupMatch struct {
 	Flavor string
 	// ID is the full container ID (64 hex for docker/containerd-CRI/CRI-O/podman, a name for LXC/nspawn).
 	ID string
-	// Ambiguous is set for a bare ID whose runtime only on-disk state can tell (§4.4).
+	// Ambiguous is set for a bare ID whose runtime only on-disk state can
+	// tell (a cgroupfs /kubepods/<qos>/pod<uid>/<id> is containerd or cri-dockerd).
 	Ambiguous bool
 	// PodUID is the Kubernetes pod UID with dashes, or a static pod's 32-hex config hash.
 	PodUID string
@@ -117,7 +119,7 @@ type CgroupMatch struct {
 	// OwnerUID is the user of a rootless container's user.slice, -1 when none.
 	OwnerUID int
 	// NestedIn lists outer containers, outermost first (kind, minikube, DinD).
-	NestedIn []ContainerRef
+	NestedIn []OuterContainer
 	// Path is the cgroup path that matched.
 	Path string
 }
@@ -178,7 +180,7 @@ func ClassifyCgroup(path string) (CgroupMatch, bool) {
 	}
 	m.Runtime, m.Flavor, m.ID, m.Ambiguous = in.Runtime, in.Flavor, in.ID, in.Ambiguous
 	for _, o := range found[:len(found)-1] {
-		m.NestedIn = append(m.NestedIn, ContainerRef{Runtime: o.Runtime, ID: o.ID})
+		m.NestedIn = append(m.NestedIn, OuterContainer{Runtime: o.Runtime, ID: o.ID})
 	}
 	if m.PodUID != "" && m.QoS == "" {
 		m.QoS = "guaranteed"
@@ -228,8 +230,9 @@ func isLowerHex(s string) bool {
 	return s != ""
 }
 
-// containerComponent matches one path component against the container patterns
-// of §4.2, in Falco's precedence.
+// containerComponent matches one path component against the container
+// patterns, in Falco's matcher order (podman, crio, cri-containerd, docker,
+// nerdctl, lxc, libvirt, nspawn, mesos, then bare IDs).
 func containerComponent(c, parent string) (rt Runtime, flavor, id string, ambiguous, ok bool) {
 	// Monitors and unit cgroups are never containers.
 	if strings.Contains(c, "-conmon-") || strings.HasPrefix(c, "lxc.monitor") || c == "conmon" {

@@ -49,7 +49,8 @@ const (
 	id1 = "5694f82f44168cc048e014ae14d1b0c8ef673bec49f329dc169911ea638f63c2"
 )
 
-// TestClassifyCgroup runs every real line of container-mapping.md §4.
+// TestClassifyCgroup runs cgroup paths copied from real hosts of every
+// runtime and layout (systemd and cgroupfs drivers, nesting, rootless).
 func TestClassifyCgroup(t *testing.T) {
 	none := CgroupMatch{}
 	for _, tc := range []struct {
@@ -130,15 +131,15 @@ func TestClassifyCgroup(t *testing.T) {
 			CgroupMatch{ID: "ec5fd62ba68d0b75a3cbdb7f7f78b526440b7969e22b2b362fb6f429ded42fdc", Ambiguous: true}, true},
 		{"kind cgroupfs", "/system.slice/docker-c1146e7ccca9ab4436abd69923c07d097b37b762ed21cc3f24584c2f84e77c57.scope/kubelet/kubepods/burstable/pod09a70ae9ccc491e651e5c773579b3490/b0e6aa50e847c3d3b1880e307ec7996040275c8063832cffc9274defce2cb655",
 			CgroupMatch{ID: "b0e6aa50e847c3d3b1880e307ec7996040275c8063832cffc9274defce2cb655", Ambiguous: true, PodUID: "09a70ae9ccc491e651e5c773579b3490", StaticPod: true, QoS: "burstable",
-				NestedIn: []ContainerRef{{RuntimeDocker, "c1146e7ccca9ab4436abd69923c07d097b37b762ed21cc3f24584c2f84e77c57"}}}, true},
+				NestedIn: []OuterContainer{{RuntimeDocker, "c1146e7ccca9ab4436abd69923c07d097b37b762ed21cc3f24584c2f84e77c57"}}}, true},
 		{"kind systemd", "/system.slice/docker-c1146e7ccca9ab4436abd69923c07d097b37b762ed21cc3f24584c2f84e77c57.scope/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/kubelet-kubepods-besteffort-pod2edf54f8_6911_449f_9abe_3d468a770d6b.slice/cri-containerd-02de72688d6bb0908d279bbbb05ffa9d7e0b2ae17a8bf23683a33cc1349e55aa.scope",
 			CgroupMatch{Runtime: RuntimeContainerd, ID: "02de72688d6bb0908d279bbbb05ffa9d7e0b2ae17a8bf23683a33cc1349e55aa", PodUID: "2edf54f8-6911-449f-9abe-3d468a770d6b", QoS: "besteffort",
-				NestedIn: []ContainerRef{{RuntimeDocker, "c1146e7ccca9ab4436abd69923c07d097b37b762ed21cc3f24584c2f84e77c57"}}}, true},
+				NestedIn: []OuterContainer{{RuntimeDocker, "c1146e7ccca9ab4436abd69923c07d097b37b762ed21cc3f24584c2f84e77c57"}}}, true},
 		{"kind node service", "/system.slice/docker-c1146e7ccca9ab4436abd69923c07d097b37b762ed21cc3f24584c2f84e77c57.scope/system.slice/containerd.service",
 			CgroupMatch{Runtime: RuntimeDocker, ID: "c1146e7ccca9ab4436abd69923c07d097b37b762ed21cc3f24584c2f84e77c57"}, true},
 		{"minikube", "/system.slice/docker-1b3319ed9c1d4cca681f9c102da9b015555785b6240c4e4619f11b535cabdc07.scope/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podeb653d22_2525_47ca_9fc4_3762497ae1d2.slice/docker-84e9ffffe97fea4c5a0f01d401611cbafbf7e559fc6190ed74abfc2b25e889d4.scope",
 			CgroupMatch{Runtime: RuntimeDocker, ID: "84e9ffffe97fea4c5a0f01d401611cbafbf7e559fc6190ed74abfc2b25e889d4", PodUID: "eb653d22-2525-47ca-9fc4-3762497ae1d2", QoS: "besteffort",
-				NestedIn: []ContainerRef{{RuntimeDocker, "1b3319ed9c1d4cca681f9c102da9b015555785b6240c4e4619f11b535cabdc07"}}}, true},
+				NestedIn: []OuterContainer{{RuntimeDocker, "1b3319ed9c1d4cca681f9c102da9b015555785b6240c4e4619f11b535cabdc07"}}}, true},
 		{"fixture prefix", "/netstat-fixture-ab12/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podeb052b63_ea96_4728_ab4a_64ab3babccd7.slice/cri-containerd-" + id1 + ".scope",
 			CgroupMatch{Runtime: RuntimeContainerd, ID: id1, PodUID: "eb052b63-ea96-4728-ab4a-64ab3babccd7", QoS: "besteffort"}, true},
 		{"deleted suffix", "/docker/" + id1 + " (deleted)", CgroupMatch{Runtime: RuntimeDocker, ID: id1}, true},

@@ -25,7 +25,7 @@ const (
 
 var runtimeNames = [...]string{"unknown", "containerd", "cri-o", "docker", "podman", "lxc", "nspawn", "runc", "crun"}
 
-// String returns the contract's runtime word.
+// String returns the runtime word of the text and JSON output.
 func (r Runtime) String() string {
 	if int(r) < len(runtimeNames) {
 		return runtimeNames[r]

@@ -13,7 +13,8 @@ import (
 	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
-// mode is what the command prints (netstat §1.2 dispatch).
+// mode is what the command prints: the routing table (-r), the interfaces
+// (-i) or the statistics (-s), at most one as in netstat, else the sockets.
 type mode uint8
 
 const (
@@ -27,15 +28,15 @@ const (
 
 // selection is netstat's resolved protocol/family choice for the socket listing.
 type selection struct {
-	explicit             bool // any explicit table was asked for
-	implicit             bool // protocols enabled implicitly by an address family or -s
-	inet, inet6, unixAF  bool
-	tcp, udp, udpl, raw  bool
-	sctp                 bool
-	others               []string // families with no tables on Linux (ipx, ax25, …)
-	internetHeader       bool
-	unixTable            bool
-	tcpTables, udpTables []inspect.Proto
+	explicit            bool // any explicit table was asked for
+	implicit            bool // protocols enabled implicitly by an address family or -s
+	inet, inet6, unixAF bool
+	tcp, udp, udpl, raw bool
+	sctp                bool
+	others              []string // families with no tables on Linux (ipx, ax25, …)
+	internetHeader      bool
+	unixTable           bool
+	tcpTables           []inspect.Proto
 }
 
 func (o *netstatOptions) complete(cmd *cobra.Command, args []string) error {
@@ -114,7 +115,10 @@ func (o *netstatOptions) complete(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-// resolveSelection applies netstat's §1.2 rules 2–4 and §2.1.
+// resolveSelection applies netstat's protocol rules: an address family or
+// -s without a protocol letter enables every protocol implicitly; a protocol
+// letter without a family selects inet and inet6; the tables then
+// follow netstat's order (tcp, udp, udplite, raw, each v4 then v6; unix).
 func (o *netstatOptions) resolveSelection() selection {
 	s := selection{tcp: o.tcp, udp: o.udp, udpl: o.udpLite, raw: o.raw, sctp: o.sctp}
 	for _, f := range o.families {

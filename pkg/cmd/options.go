@@ -110,7 +110,7 @@ func (o *netstatOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVarP(&o.ignoredD, "d", "d", o.ignoredD, "accepted and ignored, like netstat")
 	fs.Lookup("d").Hidden = true
 	// netstat's long name for -Z is --context, but --context is kubectl's
-	// kubeconfig context here (cli-contract.md): -Z keeps only a hidden,
+	// kubeconfig context here: -Z keeps only a hidden,
 	// non-colliding long name.
 	fs.BoolVarP(&o.selinux, "selinux-context", "Z", o.selinux, "display SELinux security context")
 	fs.Lookup("selinux-context").Hidden = true
