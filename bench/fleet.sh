@@ -276,6 +276,7 @@ ratios CPU "cpu "
 RSS_MAX=$(printf '%s\n' "${RSS[kns_tulpn]}" "${RSS[kns_tanp]}" "${RSS[kns_json]}" "${RSS[kns_wide]}" | sort -n | tail -1)
 echo "peak RSS of kubectl-netstat: ${RSS_MAX} MiB for $sockets sockets (target <= 150 MiB at 100000: $(verdict "$RSS_MAX" 150 '<='))"
 
+echo "load average after measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -n "$REFRESH" ]; then
 	# -c refreshes in-process, on this fleet: per-refresh cost and flat resources.
 	KNS_REFRESHES=300 go test -count=1 -run '^TestRefreshesFlat$' -v ./pkg/cmd/ 2>&1 | grep -E 'refresh_test|^(ok|FAIL|---)' | sed 's/^/refresh: /'
