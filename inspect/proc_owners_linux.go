@@ -53,7 +53,11 @@ func (t *ProcTable) fillFromBPF(it *bpfowner.Iter, withSockets bool) error {
 	}
 	var nsfds []nsfd
 	var last *ProcEntry
-	err := it.Each(func(r bpfowner.Record) {
+	each := it.EachNsfs
+	if withSockets {
+		each = it.Each
+	}
+	err := each(func(r bpfowner.Record) {
 		if last == nil || last.Proc.PID != r.PID {
 			last = t.byPID[r.PID]
 		}

@@ -235,30 +235,44 @@ func TestOwnersBPFMatchesProcWalk(t *testing.T) {
 		}
 	}
 
-	// Each record names the socket's own network namespace.
+	// Each reports the holders' sockets; EachNsfs, the same pass without
+	// socket files, reports none of them but still h2's namespace fd.
 	it, err := bpfIter("/proc")
 	if err != nil {
 		t.Fatal(err)
 	}
-	netnsOf := map[int]uint64{}
+	isHolder := map[int]bool{}
 	for _, h := range holders {
-		netnsOf[h.pid] = netnsIno(t, h.pid)
+		isHolder[h.pid] = true
 	}
-	seen := 0
-	if err := it.Each(func(r bpfowner.Record) {
-		want, ok := netnsOf[r.PID]
-		if !ok || r.Kind != bpfowner.Socket || r.Inode == sharedIno {
-			return
+	count := func(each func(func(bpfowner.Record)) error) (socks, nsfs int) {
+		t.Helper()
+		if err := each(func(r bpfowner.Record) {
+			if !isHolder[r.PID] {
+				return
+			}
+			switch r.Kind {
+			case bpfowner.Socket:
+				socks++
+			case bpfowner.Nsfs:
+				nsfs++
+			}
+		}); err != nil {
+			t.Fatal(err)
 		}
-		seen++
-		if r.Netns != want {
-			t.Errorf("pid %d fd %d socket %d: netns %d, want %d", r.PID, r.FD, r.Inode, r.Netns, want)
-		}
-	}); err != nil {
-		t.Fatal(err)
+		return socks, nsfs
 	}
-	if seen == 0 {
-		t.Error("no BPF records for the holders")
+	allSocks, allNs := count(it.Each)
+	nsSocks, nsNs := count(it.EachNsfs)
+	if allSocks == 0 || allNs == 0 {
+		t.Errorf("Each: %d socket and %d namespace records for the holders, want both > 0", allSocks, allNs)
+	}
+	if nsSocks != 0 || nsNs != allNs {
+		t.Errorf("EachNsfs: %d socket and %d namespace records, want 0 and %d", nsSocks, nsNs, allNs)
+	}
+	// Each again after EachNsfs: sockets are back.
+	if again, _ := count(it.Each); again != allSocks {
+		t.Errorf("Each after EachNsfs: %d socket records, want %d", again, allSocks)
 	}
 }
 

@@ -1,67 +1,57 @@
 package output
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
+	"github.com/mattn/go-runewidth"
 )
 
 // WriteTable renders rows as a kubectl-style table: upper-case headers, no
 // borders, columns separated by spaces, cells left-aligned and never wrapped.
-// It is the one place output uses tablewriter.
+// Hand-written rather than through tablewriter, which gives the same bytes
+// (TestWriteTableMatchesTablewriter) but took about 60 ms of CPU for an audit
+// of 1,500 listeners, more than the whole scan: this is one pass for the
+// column widths and one for the lines.
 func WriteTable(w io.Writer, header []string, rows [][]string) error {
-	var buf bytes.Buffer
-	t := tablewriter.NewTable(&buf,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Borders: tw.BorderNone,
-			Symbols: tw.NewSymbols(tw.StyleNone),
-			Settings: tw.Settings{
-				Separators: tw.Separators{BetweenRows: tw.Off, BetweenColumns: tw.Off},
-				Lines:      tw.Lines{ShowHeaderLine: tw.Off},
-			},
-		})),
-		tablewriter.WithConfig(tablewriter.Config{
-			Header: tw.CellConfig{
-				Formatting: tw.CellFormatting{AutoFormat: tw.Off, AutoWrap: tw.WrapNone},
-				Alignment:  tw.CellAlignment{Global: tw.AlignLeft},
-				Padding:    tw.CellPadding{Global: tw.Padding{Left: "", Right: "   "}},
-			},
-			Row: tw.CellConfig{
-				Formatting: tw.CellFormatting{AutoWrap: tw.WrapNone},
-				Alignment:  tw.CellAlignment{Global: tw.AlignLeft},
-				Padding:    tw.CellPadding{Global: tw.Padding{Left: "", Right: "   "}},
-			},
-		}),
-	)
-	t.Header(toAny(header)...)
+	widths := make([]int, len(header))
+	widths = widenColumns(widths, header)
 	for _, r := range rows {
-		if err := t.Append(toAny(r)...); err != nil {
-			return err
-		}
+		widths = widenColumns(widths, r)
 	}
-	if err := t.Render(); err != nil {
-		return err
+	bw := bufio.NewWriterSize(w, 32<<10)
+	var b []byte
+	b = appendAligned(b[:0], widths, header)
+	bw.Write(b)
+	for _, r := range rows {
+		b = appendAligned(b[:0], widths, r)
+		bw.Write(b)
 	}
-	// Padding leaves spaces after the last column; kubectl's tables have none.
-	for _, line := range bytes.SplitAfter(buf.Bytes(), []byte("\n")) {
-		if len(line) == 0 {
-			continue
-		}
-		trimmed := bytes.TrimRight(line, " \n")
-		if _, err := w.Write(append(trimmed, '\n')); err != nil {
-			return err
-		}
-	}
-	return nil
+	return bw.Flush()
 }
 
-func toAny(s []string) []any {
-	a := make([]any, len(s))
-	for i, v := range s {
-		a[i] = v
+// widenColumns grows widths to the display width of each cell of row.
+func widenColumns(widths []int, row []string) []int {
+	for i, c := range row {
+		if i >= len(widths) {
+			widths = append(widths, 0)
+		}
+		widths[i] = max(widths[i], runewidth.StringWidth(c))
 	}
-	return a
+	return widths
+}
+
+// appendAligned appends one table line: each cell padded to its column's
+// width plus three spaces, no trailing spaces (kubectl's tables have none).
+func appendAligned(b []byte, widths []int, row []string) []byte {
+	for i, c := range row {
+		if i > 0 {
+			for range widths[i-1] - runewidth.StringWidth(row[i-1]) + 3 {
+				b = append(b, ' ')
+			}
+		}
+		b = append(b, c...)
+	}
+	return append(bytes.TrimRight(b, " "), '\n')
 }

@@ -1,7 +1,6 @@
 package output
 
 import (
-	"bytes"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -152,19 +151,8 @@ func (ww *WideWriter) widen(row []string) {
 // line writes cells padded to their column width plus three spaces
 // (WriteTable's layout), without trailing spaces.
 func (ww *WideWriter) line(row []string) error {
-	b := ww.buf[:0]
-	for i, c := range row {
-		if i > 0 {
-			pad := ww.widths[i-1] - runewidth.StringWidth(row[i-1]) + 3
-			for range pad {
-				b = append(b, ' ')
-			}
-		}
-		b = append(b, c...)
-	}
-	b = append(bytes.TrimRight(b, " "), '\n')
-	ww.buf = b
-	_, err := ww.w.Write(b)
+	ww.buf = appendAligned(ww.buf[:0], ww.widths, row)
+	_, err := ww.w.Write(ww.buf)
 	return err
 }
 

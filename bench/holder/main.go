@@ -82,16 +82,26 @@ func hold(total, listeners, udps, unixes, port int, late bool) ([]any, error) {
 		}
 	}
 	dialers := len(lns)
+	// No TCP keepalive on either end (Go enables it by default, 15 s): the
+	// pairs are made in a burst, so their probes fire together, tens of
+	// thousands per round across the fleet, overflow the per-CPU backlog of
+	// loopback (net.core.netdev_max_backlog, shared by every namespace) and go
+	// unanswered until the kernel aborts the connections
+	// (TCPAbortOnTimeout): that is how earlier runs lost up to half the pairs.
+	d := net.Dialer{KeepAlive: -1}
 	connect := func() error {
 		for i := 0; i < pairs; i++ {
 			j := i % dialers
-			c, err := net.Dial("tcp", dial[j])
+			c, err := d.Dial("tcp", dial[j])
 			if err != nil {
 				return fmt.Errorf("dial %s: %w", dial[j], err)
 			}
-			s, err := lns[j].Accept()
+			s, err := lns[j].AcceptTCP()
 			if err != nil {
 				return fmt.Errorf("accept %s: %w", dial[j], err)
+			}
+			if err := s.SetKeepAlive(false); err != nil {
+				return fmt.Errorf("accept %s: keepalive off: %w", dial[j], err)
 			}
 			keep = append(keep, c, s)
 		}

@@ -26,10 +26,6 @@ struct ns_common {
 	unsigned int inum;
 } PAI;
 
-struct net {
-	struct ns_common ns;
-} PAI;
-
 struct pid_namespace {
 	struct ns_common ns;
 } PAI;
@@ -62,23 +58,6 @@ struct inode {
 
 struct file {
 	struct inode *f_inode;
-	void *private_data;
-} PAI;
-
-typedef struct {
-	struct net *net;
-} PAI possible_net_t;
-
-struct sock_common {
-	possible_net_t skc_net;
-} PAI;
-
-struct sock {
-	struct sock_common __sk_common;
-} PAI;
-
-struct socket {
-	struct sock *sk;
 } PAI;
 
 struct seq_file;

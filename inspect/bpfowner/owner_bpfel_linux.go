@@ -14,12 +14,12 @@ import (
 )
 
 type ownerRecord struct {
-	_     structs.HostLayout
-	Tgid  uint32
-	Fd    uint32
-	Ino   uint64
-	Netns uint32
-	Kind  uint32
+	_    structs.HostLayout
+	Tgid uint32
+	Fd   uint32
+	Ino  uint64
+	Kind uint32
+	Pad  uint32
 }
 
 // Names of all BPF objects in the ELF.
@@ -32,6 +32,7 @@ const (
 	ownerVarLastTgid     = "last_tgid"
 	ownerVarPidnsIno     = "pidns_ino"
 	ownerVarUnusedRecord = "unused_record"
+	ownerVarWantSockets  = "want_sockets"
 )
 
 // loadOwner returns the embedded CollectionSpec for owner.
@@ -94,6 +95,7 @@ type ownerVariableSpecs struct {
 	LastTgid     *ebpf.VariableSpec `ebpf:"last_tgid"`
 	PidnsIno     *ebpf.VariableSpec `ebpf:"pidns_ino"`
 	UnusedRecord *ebpf.VariableSpec `ebpf:"unused_record"`
+	WantSockets  *ebpf.VariableSpec `ebpf:"want_sockets"`
 }
 
 // ownerObjects contains all objects after they have been loaded into the kernel.
@@ -131,6 +133,7 @@ type ownerVariables struct {
 	LastTgid     *ebpf.Variable `ebpf:"last_tgid"`
 	PidnsIno     *ebpf.Variable `ebpf:"pidns_ino"`
 	UnusedRecord *ebpf.Variable `ebpf:"unused_record"`
+	WantSockets  *ebpf.Variable `ebpf:"want_sockets"`
 }
 
 // ownerPrograms contains all programs after they have been loaded into the kernel.

@@ -19,9 +19,9 @@ enum { KIND_SOCKET = 1, KIND_NSFS = 2 };
 struct record {
 	__u32 tgid; /* in the reader's pid namespace */
 	__u32 fd;
-	__u64 ino;   /* socket or nsfs inode */
-	__u32 netns; /* socket's network namespace inode; 0 for nsfs */
+	__u64 ino; /* socket or nsfs inode */
 	__u32 kind;
+	__u32 pad;
 };
 
 /* Puts struct record in the BTF, so bpf2go generates its Go type. */
@@ -29,6 +29,11 @@ const struct record *unused_record __attribute__((unused));
 
 /* Set by the loader: the inode of the reader's pid namespace. */
 volatile const __u32 pidns_ino = 0;
+
+/* Set before each pass: 0 when only namespace files are wanted (discovery
+ * without -p), so tens of thousands of socket records are not written out
+ * only to be dropped. */
+volatile __u32 want_sockets = 1;
 
 /* The iterator visits one task's files in a row: the pid translation is
  * done once per task. One reader per loaded program (user space locks). */
@@ -41,12 +46,12 @@ __u32 last_tgid = 0; /* 0: skip this task */
  * /proc/PID/fd: the leader's table) or not numbered there. */
 static __always_inline __u32 tgid_in_ns(struct task_struct *task)
 {
-	if (BPF_CORE_READ(task, group_leader) != task)
+	if (task->group_leader != task)
 		return 0;
-	struct pid *p = BPF_CORE_READ(task, thread_pid);
+	struct pid *p = task->thread_pid;
 	if (!p)
 		return 0;
-	unsigned int level = BPF_CORE_READ(p, level);
+	unsigned int level = p->level;
 	__u64 base = (__u64)p + bpf_core_field_offset(struct pid, numbers);
 	__u64 size = bpf_core_type_size(struct upid);
 	__u64 nr_off = bpf_core_field_offset(struct upid, nr);
@@ -77,17 +82,24 @@ int owners(struct bpf_iter__task_file *ctx)
 	if (!task || !file)
 		return 0;
 
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	/* task and file are BTF pointers: direct loads, which the verifier
+	 * makes fault-safe, instead of a bpf_probe_read_kernel call per field.
+	 * Only the inode is read for every file; the socket's own struct sock
+	 * (its netns) is not, as user space keys owners by inode alone. */
+	struct inode *inode = file->f_inode;
 	if (!inode)
 		return 0;
-	umode_t mode = BPF_CORE_READ(inode, i_mode);
+	umode_t mode = inode->i_mode;
 	__u32 kind;
-	if ((mode & S_IFMT) == S_IFSOCK)
+	if ((mode & S_IFMT) == S_IFSOCK) {
+		if (!want_sockets)
+			return 0;
 		kind = KIND_SOCKET;
-	else if (BPF_CORE_READ(inode, i_sb, s_magic) == NSFS_MAGIC)
+	} else if (inode->i_sb->s_magic == NSFS_MAGIC) {
 		kind = KIND_NSFS;
-	else
+	} else {
 		return 0;
+	}
 
 	__u64 session = ctx->meta->session_id;
 	if (session != last_session || task != last_task) {
@@ -101,15 +113,9 @@ int owners(struct bpf_iter__task_file *ctx)
 	struct record r = {
 		.tgid = last_tgid,
 		.fd = ctx->fd,
-		.ino = BPF_CORE_READ(inode, i_ino),
+		.ino = inode->i_ino,
 		.kind = kind,
 	};
-	if (kind == KIND_SOCKET) {
-		struct socket *sock = BPF_CORE_READ(file, private_data);
-		struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : 0;
-		if (sk)
-			r.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	}
 	bpf_seq_write(seq, &r, sizeof(r));
 	return 0;
 }

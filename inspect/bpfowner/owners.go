@@ -14,7 +14,7 @@ import "errors"
 type Kind uint8
 
 const (
-	// Socket is a socket file: Inode is the socket inode, Netns its namespace.
+	// Socket is a socket file: Inode is the socket inode.
 	Socket Kind = 1
 	// Nsfs is a namespace file (net, mnt, …: the kernel does not tell which
 	// without more reads); Inode is the namespace inode.
@@ -28,9 +28,6 @@ type Record struct {
 	FD  int
 	// Inode is the socket's (or namespace's) inode, as in "socket:[N]".
 	Inode uint64
-	// Netns is the socket's network namespace inode (0 for Nsfs, or a socket
-	// without a struct sock yet).
-	Netns uint64
 	Kind  Kind
 }
 

@@ -97,11 +97,24 @@ const recordSize = int(unsafe.Sizeof(ownerRecord{}))
 // Each runs one pass over every open file of the tasks visible in the
 // reader's pid namespace and calls fn for each socket and namespace fd of a
 // thread-group leader, in ascending PID order then fd order.
-func (it *Iter) Each(fn func(Record)) error {
+func (it *Iter) Each(fn func(Record)) error { return it.each(true, fn) }
+
+// EachNsfs is Each for namespace fds only: the kernel skips socket files
+// (discovery without -p needs only the namespaces held by an fd).
+func (it *Iter) EachNsfs(fn func(Record)) error { return it.each(false, fn) }
+
+func (it *Iter) each(sockets bool, fn func(Record)) error {
 	it.mu.Lock()
 	defer it.mu.Unlock()
 	if it.link == nil {
 		return errors.New("iterator closed")
+	}
+	want := uint32(0)
+	if sockets {
+		want = 1
+	}
+	if err := it.objs.WantSockets.Set(want); err != nil {
+		return fmt.Errorf("set want_sockets: %w", err)
 	}
 	rc, err := it.link.Open()
 	if err != nil {
@@ -121,8 +134,7 @@ func (it *Iter) Each(fn func(Record)) error {
 				PID:   int(binary.NativeEndian.Uint32(b[0:])),
 				FD:    int(binary.NativeEndian.Uint32(b[4:])),
 				Inode: binary.NativeEndian.Uint64(b[8:]),
-				Netns: uint64(binary.NativeEndian.Uint32(b[16:])),
-				Kind:  Kind(binary.NativeEndian.Uint32(b[20:])),
+				Kind:  Kind(binary.NativeEndian.Uint32(b[16:])),
 			})
 		}
 		have = copy(it.buf, it.buf[off:have])

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -155,20 +156,65 @@ func (o *auditOptions) scanInventory(ctx context.Context) ([]audit.Listener, *in
 		q.TCPStates |= uint32(1) << inspect.TCPEstablished
 		o.peers.start(o, inv)
 	}
+	// The namespaces are read on socketReaders workers (the dumps are kernel
+	// work, and each open enters the namespace on a fresh thread); results
+	// are used in namespace order, so warnings and rows come out as before.
+	type nsRead struct {
+		res     *inspect.SocketResult
+		openErr error
+		err     error
+	}
+	reads := make([]chan nsRead, len(inv.Netns))
+	for k := range reads {
+		reads[k] = make(chan nsRead, 1)
+	}
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for k := range inv.Netns {
+			select {
+			case next <- k:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range socketReaders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				h, err := openReadable(inv, inv.Netns[k])
+				if err != nil {
+					reads[k] <- nsRead{openErr: err}
+					continue
+				}
+				r := o.root.fs.NewNetReaderContext(ctx, h)
+				res, err := r.Sockets(q)
+				r.Close()
+				h.Close()
+				reads[k] <- nsRead{res: res, err: err}
+			}
+		}()
+	}
+	defer wg.Wait()
 	var ls []audit.Listener
-	for _, ns := range inv.Netns {
+	for k, ns := range inv.Netns {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		h, err := openReadable(inv, ns)
-		if err != nil {
-			notes.openFailed(ns, err, false)
+		var rd nsRead
+		select {
+		case rd = <-reads[k]:
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
+		if rd.openErr != nil {
+			notes.openFailed(ns, rd.openErr, false)
 			continue
 		}
-		r := o.root.fs.NewNetReaderContext(ctx, h)
-		res, err := r.Sockets(q)
-		r.Close()
-		h.Close()
+		res, err := rd.res, rd.err
 		if err != nil {
 			fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: netns %d: %v\n", ns.Inode, err)
 			continue

@@ -75,13 +75,22 @@ func TestRefreshesFlat(t *testing.T) {
 	defer sc.close()
 	w := bufio.NewWriter(io.Discard)
 
-	type sample struct{ fds, threads, goroutines, heap int }
+	type sample struct {
+		fds, threads, goroutines, heap, views int
+		kinds                                 map[string]int // fds by what they are: "socket", "net", "anon_inode:bpf-link", …
+	}
 	take := func() sample {
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		d, _ := os.ReadDir("/proc/self/fd")
-		return sample{len(d), selfStatus(t, "Threads"), runtime.NumGoroutine(), int(ms.HeapInuse)}
+		kinds := map[string]int{}
+		for _, e := range d {
+			l, _ := os.Readlink("/proc/self/fd/" + e.Name())
+			k, _, _ := strings.Cut(l, "[")
+			kinds[strings.TrimSuffix(k, ":")]++
+		}
+		return sample{len(d), selfStatus(t, "Threads"), runtime.NumGoroutine(), int(ms.HeapInuse), len(sc.views), kinds}
 	}
 	var base sample
 	warm := min(50, refreshes/2)
@@ -97,9 +106,19 @@ func TestRefreshesFlat(t *testing.T) {
 	}
 	per := time.Since(start) / time.Duration(refreshes-warm)
 	end := take()
-	t.Logf("%d namespaces, owners %q: %v per refresh; after %d and %d refreshes: fds %d→%d, threads %d→%d, goroutines %d→%d, heap %.1f→%.1f MiB",
-		len(sc.views), sc.procs.Owners, per, warm, refreshes, base.fds, end.fds, base.threads, end.threads,
+	t.Logf("%d namespaces, owners %q: %v per refresh; after %d and %d refreshes: namespaces shown %d→%d, fds %d→%d, threads %d→%d, goroutines %d→%d, heap %.1f→%.1f MiB",
+		len(sc.views), sc.procs.Owners, per, warm, refreshes, base.views, end.views, base.fds, end.fds, base.threads, end.threads,
 		base.goroutines, end.goroutines, float64(base.heap)/(1<<20), float64(end.heap)/(1<<20))
+	for k, n := range end.kinds {
+		if n != base.kinds[k] {
+			t.Logf("fds %q: %d→%d", k, base.kinds[k], n)
+		}
+	}
+	for k, n := range base.kinds {
+		if _, ok := end.kinds[k]; !ok {
+			t.Logf("fds %q: %d→0", k, n)
+		}
+	}
 	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err == nil && sc.procs.Owners != inspect.OwnersBPF {
 		t.Errorf("owners %q (%s), want the BPF iterator", sc.procs.Owners, sc.procs.OwnersFallback)
 	}

@@ -1,3 +1,6 @@
+// Netns bind mounts: one mountinfo per mount namespace, deduplicated, and the
+// well-known netns directories. (The namespace inventory is in discover.go.)
+
 package inspect
 
 import (
