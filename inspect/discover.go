@@ -3,7 +3,6 @@ package inspect
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -126,9 +125,15 @@ func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Invento
 
 	// Cgroup paths are relative to the reader's cgroup namespace; in a
 	// private one, host processes read "/../…" and nothing classifies.
-	selfCg, ok1 := statIno(fs.Proc("self", "ns", "cgroup"))
-	hostCg, ok2 := statIno(fs.Proc("2", "ns", "cgroup"))
-	if ok1 && ok2 && selfCg != hostCg {
+	selfCg, hostCg := fs.selfNamespaces()["cgroup"].Inode, uint32(0)
+	if pfs, err := fs.procfs(); err == nil {
+		if kthreadd, err := pfs.Proc(2); err == nil {
+			if ns, err := kthreadd.Namespaces(); err == nil {
+				hostCg = ns["cgroup"].Inode
+			}
+		}
+	}
+	if selfCg != 0 && hostCg != 0 && selfCg != hostCg {
 		inv.Warnings = append(inv.Warnings, "this process is in a private cgroup namespace: cgroup paths are relative to it and containers may not be recognised (run with the host cgroup namespace)")
 	}
 
@@ -227,9 +232,14 @@ func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Invento
 	// Namespaces held only by an open fd. The scanner's own fds are left
 	// out: they are the handles of a -c run, and would keep a dead
 	// namespace on the list forever.
-	self, _ := os.Readlink(fs.Proc("self"))
+	self := -1
+	if pfs, err := fs.procfs(); err == nil {
+		if p, err := pfs.Self(); err == nil {
+			self = p.PID
+		}
+	}
 	for _, e := range t.Procs {
-		if strconv.Itoa(e.Proc.PID) == self {
+		if e.Proc.PID == self {
 			continue
 		}
 		for _, f := range e.NetnsFds {

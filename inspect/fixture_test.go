@@ -150,7 +150,7 @@ func TestDiscoverScene(t *testing.T) {
 			t.Errorf("netns %d: Open(%s): %v", ns.Inode, ns.Path, err)
 			continue
 		}
-		_, ino, _ := h.ID()
+		_, ino, _ := nsenter.ID(h)
 		h.Close()
 		if ino != ns.Inode {
 			t.Errorf("netns %d: Path %s opens %d", ns.Inode, ns.Path, ino)
@@ -325,7 +325,7 @@ func TestDiscoverSceneEdges(t *testing.T) {
 			t.Errorf("Open(%s): %v", ns.Path, err)
 			continue
 		}
-		_, ino, _ := h.ID()
+		_, ino, _ := nsenter.ID(h)
 		h.Close()
 		if ino != ns.Inode {
 			t.Errorf("%s opens %d, want %d", ns.Path, ino, ns.Inode)

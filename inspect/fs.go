@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect/runtime"
+	"github.com/prometheus/procfs"
 )
 
 // Sentinel errors; callers pick exit codes with errors.Is.
@@ -63,4 +64,28 @@ func (fs FS) HostRel(p string) string {
 		return "/" + r
 	}
 	return p
+}
+
+// procfs is a prometheus/procfs FS rooted at the proc root. procfs opens its
+// files with a plain open(2), without safefile's checks: fine for what it is
+// given here, files of the procfs mount itself (/proc/PID/stat, ns/*, …),
+// which are never FIFOs or devices another user could swap in. Files below
+// /proc/PID/root, which others control, still go through internal/safefile.
+func (fs FS) procfs() (procfs.FS, error) {
+	return procfs.NewFS(fs.ProcRoot)
+}
+
+// selfNamespaces returns the inodes of the scanner's own namespaces by type
+// ("mnt", "pid", "cgroup", …); nil when unreadable.
+func (fs FS) selfNamespaces() procfs.Namespaces {
+	pfs, err := fs.procfs()
+	if err != nil {
+		return nil
+	}
+	self, err := pfs.Self()
+	if err != nil {
+		return nil
+	}
+	ns, _ := self.Namespaces()
+	return ns
 }

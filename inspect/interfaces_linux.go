@@ -8,44 +8,117 @@ import (
 	"fmt"
 	"net/netip"
 	"runtime"
+	"strings"
+	"time"
 	"unsafe"
 
+	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
 // ListInterfaces returns netstat -i's interface list for the namespace fd
 // lives in: the names of dev (/proc/net/dev of that namespace) and the IPv4
-// address labels SIOCGIFCONF reports, in net-tools' natural order, with
-// flags (SIOCGIFFLAGS, low 16 bits) and MTU (SIOCGIFMTU). fd must be an
+// address labels SIOCGIFCONF reports, in net-tools' natural order, with the
+// flags (low 16 bits) and MTU of a netlink link dump. fd must be an
 // AF_INET SOCK_DGRAM socket the caller opened in the namespace
 // (nsenter.SocketAt). On a per-interface failure the interfaces before it
 // are returned together with the error (ErrNotFound when it vanished).
 func ListInterfaces(fd int, dev []NetDev) ([]Interface, error) {
-	return listInterfaces(ioctlFetcher{fd: fd}, dev)
+	links, err := linksOf(fd)
+	if err != nil {
+		return nil, err
+	}
+	return listInterfaces(linkFetcher{fd: fd, links: links}, dev)
 }
 
+// linksOf dumps the links of the namespace fd lives in through
+// vishvananda/netlink: flags and MTU for every name in one RTM_GETLINK,
+// where net-tools asks SIOCGIFFLAGS and SIOCGIFMTU per name (same kernel
+// fields: dev_get_flags() and dev->mtu). SIOCGSKNS names the socket's
+// namespace; the handle is made inside it by nsenter.Do rather than
+// netlink.NewHandleAt, which switches a pooled thread back afterwards.
+func linksOf(fd int) (map[string]*netlink.LinkAttrs, error) {
+	var nh *netlink.Handle
+	nsfd, err := unix.IoctlRetInt(fd, unix.SIOCGSKNS)
+	switch {
+	case errors.Is(err, unix.EPERM):
+		// No CAP_NET_ADMIN, so no setns either: fd is in our own
+		// namespace, where every unlocked thread is.
+		nh, err = netlink.NewHandle(unix.NETLINK_ROUTE)
+	case err != nil:
+		return nil, fmt.Errorf("SIOCGSKNS: %w", err)
+	default:
+		h := netns.NsHandle(nsfd)
+		err = nsenter.Do(h, func() error {
+			var err error
+			nh, err = netlink.NewHandle(unix.NETLINK_ROUTE)
+			return err
+		})
+		h.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("netlink: %w", err)
+	}
+	defer nh.Close()
+	if err := nh.SetSocketTimeout(netlinkTimeout); err != nil {
+		return nil, fmt.Errorf("netlink: %w", err)
+	}
+	var ls []netlink.Link
+	for try := 0; ; try++ {
+		ls, err = nh.LinkList()
+		if errors.Is(err, netlink.ErrDumpInterrupted) && try < 3 {
+			continue
+		}
+		break
+	}
+	if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
+		return nil, fmt.Errorf("netlink link dump: %w", err)
+	}
+	links := make(map[string]*netlink.LinkAttrs, len(ls))
+	for _, l := range ls {
+		links[l.Attrs().Name] = l.Attrs()
+	}
+	return links, nil
+}
+
+// netlinkTimeout bounds each send and receive of a link dump.
+const netlinkTimeout = 10 * time.Second
+
 // ListInterfacesLong is ListInterfaces plus the Detail netstat -ie prints:
-// hardware address and type, txqueuelen, IPv4 address/netmask/broadcast/
-// destination of the name (labels have their own), the device map, and the
-// entries of inet6 (/proc/net/if_inet6 of the same namespace) for the name.
+// hardware address and txqueuelen (from the link dump), hardware type,
+// IPv4 address/netmask/broadcast/destination of the name (labels have their
+// own), the device map, and the entries of inet6 (/proc/net/if_inet6 of the
+// same namespace) for the name.
 func ListInterfacesLong(fd int, dev []NetDev, inet6 []IfInet6) ([]Interface, error) {
-	ifs, err := ListInterfaces(fd, dev)
+	links, err := linksOf(fd)
+	if err != nil {
+		return nil, err
+	}
+	fe := linkFetcher{fd: fd, links: links}
+	ifs, err := listInterfaces(fe, dev)
 	for i := range ifs {
-		ifs[i].Detail = ifaceDetail(fd, ifs[i].Name, inet6)
+		ifs[i].Detail = fe.detail(ifs[i].Name, inet6)
 	}
 	return ifs, err
 }
 
-// ifaceDetail runs the ioctls of net-tools' if_fetch; failures leave zero values as it does.
-func ifaceDetail(fd int, name string, inet6 []IfInet6) *IfaceDetail {
+// detail runs the ioctls of net-tools' if_fetch that the link dump does not
+// answer (vishvananda/netlink gives the hardware type only as a name and
+// does not decode IFLA_MAP); failures leave zero values as net-tools does.
+func (f linkFetcher) detail(name string, inet6 []IfInet6) *IfaceDetail {
+	fd := f.fd
 	d := &IfaceDetail{TxQueueLen: -1, Netmask: netip.IPv4Unspecified(), Broadcast: netip.IPv4Unspecified(),
 		Dest: netip.IPv4Unspecified(), HWAddr: make(HWAddr, 14)}
+	if l := f.link(name); l != nil {
+		// SIOCGIFTXQLEN and SIOCGIFHWADDR read the same dev->tx_queue_len and
+		// dev_addr (its first 14 bytes; zeros when it has none).
+		d.TxQueueLen = l.TxQLen
+		copy(d.HWAddr, l.HardwareAddr)
+	}
 	if data, err := ifreqRaw(fd, unix.SIOCGIFHWADDR, name); err == nil {
 		d.HWType = binary.NativeEndian.Uint16(data[0:2])
-		copy(d.HWAddr, data[2:16])
-	}
-	if data, err := ifreqRaw(fd, unix.SIOCGIFTXQLEN, name); err == nil {
-		d.TxQueueLen = int(int32(binary.NativeEndian.Uint32(data[0:4])))
 	}
 	if data, err := ifreqRaw(fd, unix.SIOCGIFMAP, name); err == nil {
 		// struct ifmap: two unsigned longs, then base_addr, irq, dma, port.
@@ -104,7 +177,20 @@ func ifreqRaw(fd int, req uint, name string) ([24]byte, error) {
 	return ifr.Data, nil
 }
 
-type ioctlFetcher struct{ fd int }
+// linkFetcher answers from the link dump, and SIOCGIFCONF for the labels:
+// netlink's address dump is ordered by ifindex, net-tools' list by the
+// kernel's device list, which SIOCGIFCONF walks.
+type linkFetcher struct {
+	fd    int
+	links map[string]*netlink.LinkAttrs
+}
+
+// link is the device a name or label ("eth0:1") belongs to: the kernel
+// answers SIOCGIFFLAGS and SIOCGIFMTU for a label with its device.
+func (f linkFetcher) link(name string) *netlink.LinkAttrs {
+	dev, _, _ := strings.Cut(name, ":")
+	return f.links[dev]
+}
 
 // ifconf is struct ifconf; Go pads Buf to pointer alignment as C does.
 type ifconf struct {
@@ -114,7 +200,7 @@ type ifconf struct {
 
 // labels returns the interface names of SIOCGIFCONF (one per IPv4 address,
 // named by its label), growing the buffer until the kernel leaves room.
-func (f ioctlFetcher) labels() ([]string, error) {
+func (f linkFetcher) labels() ([]string, error) {
 	size := int(unsafe.Sizeof(unix.Ifreq{}))
 	for n := 32; ; n *= 2 {
 		buf := make([]byte, n*size)
@@ -140,27 +226,19 @@ func (f ioctlFetcher) labels() ([]string, error) {
 	}
 }
 
-func (f ioctlFetcher) flags(name string) (IfFlags, error) {
-	ifr, err := unix.NewIfreq(name)
-	if err != nil {
-		return 0, err
+func (f linkFetcher) flags(name string) (IfFlags, error) {
+	l := f.link(name)
+	if l == nil {
+		return 0, errIfVanished{}
 	}
-	if err := unix.IoctlIfreq(f.fd, unix.SIOCGIFFLAGS, ifr); err != nil {
-		if errors.Is(err, unix.ENODEV) {
-			return 0, errIfVanished{}
-		}
-		return 0, err
-	}
-	return IfFlags(ifr.Uint16()), nil
+	// SIOCGIFFLAGS returns the low 16 bits of the same flags.
+	return IfFlags(uint16(l.RawFlags)), nil
 }
 
-func (f ioctlFetcher) mtu(name string) (int, error) {
-	ifr, err := unix.NewIfreq(name)
-	if err != nil {
-		return 0, err
+func (f linkFetcher) mtu(name string) (int, error) {
+	l := f.link(name)
+	if l == nil {
+		return 0, errIfVanished{}
 	}
-	if err := unix.IoctlIfreq(f.fd, unix.SIOCGIFMTU, ifr); err != nil {
-		return 0, err
-	}
-	return int(int32(ifr.Uint32())), nil
+	return l.MTU, nil
 }

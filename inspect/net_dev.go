@@ -47,6 +47,8 @@ func ReadNetDev(f *os.File) ([]NetDev, error) {
 	return ds, nil
 }
 
+// Hand-written: procfs's NetDev is a map, without the file order netstat -i
+// prints interfaces in.
 // parseNetDev parses /proc/net/dev: two title lines, then "name: 16 counters".
 func parseNetDev(r io.Reader) ([]NetDev, error) {
 	s := bufio.NewScanner(r)

@@ -112,6 +112,13 @@ func ReadRoute4(f *os.File) ([]Route4, error) {
 	return rs, nil
 }
 
+// Hand-written: procfs's NetRoute reads Flags as decimal (the kernel prints
+// hex, so REJECT|UP "0201" becomes 201), renames iface "*" to "blackhole"
+// and wants exactly 11 columns; netstat -r prints the kernel's text.
+// Not netlink either: RouteList's Flags are RTNH_F_* (0 for the default
+// route this file shows as 0003, UP|GATEWAY), so the RTF_* bits, the
+// advmss+40 "MSS" and rtt>>3 IRTT would be recomputed as the kernel's
+// fib_route_seq_show does; the text is the kernel's own answer.
 // parseRoute4 parses /proc/net/route text. Like netstat's proc_gen_fmt it
 // locates the columns by the names in the title line, so a kernel that
 // reorders or adds columns still parses.

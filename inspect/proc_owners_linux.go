@@ -21,7 +21,11 @@ func bpfPrecheck(root string) error {
 	if os.Geteuid() != 0 {
 		return errors.New("not root")
 	}
-	if self, err := os.Readlink(root + "/self"); err != nil || self != strconv.Itoa(os.Getpid()) {
+	pfs, err := FS{ProcRoot: root}.procfs()
+	if err != nil {
+		return fmt.Errorf("%s: %w", root, err)
+	}
+	if self, err := pfs.Self(); err != nil || self.PID != os.Getpid() {
 		return fmt.Errorf("%s is not this pid namespace's procfs", root)
 	}
 	return nil

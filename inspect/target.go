@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect/runtime"
+	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
 )
 
 // ErrAmbiguous is returned when a target names several containers.
@@ -150,9 +151,12 @@ func (inv *Inventory) resolveNetns(target, arg string) ([]*Netns, error) {
 			}
 		}
 	}
-	// Any path that opens a namespace (/proc/PID/ns/net, a bind mount elsewhere).
-	if ino, ok := statIno(arg); ok {
-		if ns := inv.byIno[ino]; ns != nil {
+	// Any path that opens a network namespace (/proc/PID/ns/net, a bind
+	// mount elsewhere); nsenter.Open checks it is one without blocking.
+	if h, err := nsenter.Open(arg); err == nil {
+		_, ino, err := nsenter.ID(h)
+		h.Close()
+		if ns := inv.byIno[ino]; err == nil && ns != nil {
 			return []*Netns{ns}, nil
 		}
 	}

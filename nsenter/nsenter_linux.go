@@ -6,16 +6,12 @@ import (
 	"os"
 	"runtime"
 
+	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
-// Handle is an open network namespace file (O_RDONLY|O_CLOEXEC).
-type Handle struct {
-	fd int
-}
-
-// None is a handle that refers to no namespace.
-func None() Handle { return Handle{fd: -1} }
+// None is a handle that refers to no namespace (the caller's own).
+func None() Handle { return netns.None() }
 
 // Open opens a network namespace file: /proc/PID/ns/net, /proc/PID/task/TID/ns/net,
 // a bind mount such as /run/netns/NAME, or /proc/PID/fd/N of an nsfs fd.
@@ -26,6 +22,9 @@ func None() Handle { return Handle{fd: -1} }
 // running any driver's open (a FIFO cannot block it, a device is not
 // touched), and the file is checked to be nsfs. Only then is that same file
 // reopened for reading through /proc/thread-self/fd, O_NONBLOCK.
+// netns.GetFromPath is a plain open(O_RDONLY) of the path, which a FIFO
+// swapped in by another user would block, so the fd is opened here and
+// wrapped as a netns.NsHandle.
 func Open(path string) (Handle, error) {
 	pfd, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -46,7 +45,7 @@ func Open(path string) (Handle, error) {
 		unix.Close(fd)
 		return None(), fmt.Errorf("%s: %w", path, ErrNotNetns)
 	}
-	return Handle{fd: fd}, nil
+	return netns.NsHandle(fd), nil
 }
 
 // checkNsfs reports ErrNotNetns unless fd is a file of nsfs (NSFS_MAGIC).
@@ -64,36 +63,14 @@ func checkNsfs(fd int) error {
 // ErrNotNetns is returned by Open for a file that is not a network namespace.
 var ErrNotNetns = errors.New("not a network namespace")
 
-// IsOpen reports whether h refers to a namespace.
-func (h Handle) IsOpen() bool { return h.fd >= 0 }
-
-// Fd returns the file descriptor (-1 for None).
-func (h Handle) Fd() int { return h.fd }
-
-// Close closes the handle; closing None is a no-op.
-func (h *Handle) Close() error {
-	if h.fd < 0 {
-		return nil
-	}
-	err := unix.Close(h.fd)
-	h.fd = -1
-	return err
-}
-
-// ID returns the namespace's identity: the nsfs device and inode.
-func (h Handle) ID() (dev, ino uint64, err error) {
+// ID returns the namespace's identity: the nsfs device and inode
+// (netns.NsHandle.UniqueId gives the same as a string).
+func ID(h Handle) (dev, ino uint64, err error) {
 	var st unix.Stat_t
-	if err := unix.Fstat(h.fd, &st); err != nil {
+	if err := unix.Fstat(int(h), &st); err != nil {
 		return 0, 0, err
 	}
 	return st.Dev, st.Ino, nil
-}
-
-// Equal reports whether two handles are the same namespace (same device and inode).
-func (h Handle) Equal(o Handle) bool {
-	d1, i1, err1 := h.ID()
-	d2, i2, err2 := o.ID()
-	return err1 == nil && err2 == nil && d1 == d2 && i1 == i2
 }
 
 // Do runs fn on a dedicated OS thread that has joined h's network namespace.
@@ -113,7 +90,7 @@ func Do(h Handle, fn func() error) error {
 				errc <- fmt.Errorf("nsenter: panic inside namespace: %v", r)
 			}
 		}()
-		if err := unix.Setns(h.fd, unix.CLONE_NEWNET); err != nil {
+		if err := netns.Set(h); err != nil {
 			errc <- fmt.Errorf("setns: %w", err)
 			return
 		}

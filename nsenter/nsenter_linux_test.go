@@ -42,7 +42,7 @@ func selfNetns(t *testing.T) (uint64, uint64) {
 
 func TestDoEntersAndNeverLeaksThread(t *testing.T) {
 	h := newTestNetns(t)
-	_, want, err := h.ID()
+	_, want, err := ID(h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestSocketAtStaysInNamespace(t *testing.T) {
 	if err := unix.Fstat(nsfd, &st); err != nil {
 		t.Fatal(err)
 	}
-	if _, ino, _ := h.ID(); st.Ino != ino {
+	if _, ino, _ := ID(h); st.Ino != ino {
 		t.Errorf("socket is in netns %d, want %d", st.Ino, ino)
 	}
 }
@@ -188,7 +188,7 @@ func TestOpenNsfsFd(t *testing.T) {
 	if err := unix.Fstat(fd, &st); err != nil {
 		t.Fatal(err)
 	}
-	if _, ino, _ := h.ID(); ino != st.Ino {
+	if _, ino, _ := ID(h); ino != st.Ino {
 		t.Errorf("opened netns %d, want %d", ino, st.Ino)
 	}
 }

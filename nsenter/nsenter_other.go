@@ -2,7 +2,11 @@
 
 package nsenter
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/vishvananda/netns"
+)
 
 // ErrUnsupported is returned on systems without network namespaces.
 var ErrUnsupported = errors.New("network namespaces are only supported on Linux")
@@ -10,15 +14,8 @@ var ErrUnsupported = errors.New("network namespaces are only supported on Linux"
 // ErrNotNetns is returned by Open for a file that is not a network namespace.
 var ErrNotNetns = errors.New("not a network namespace")
 
-// Handle is an open network namespace file.
-type Handle struct{ fd int }
-
-func None() Handle                                { return Handle{fd: -1} }
+func None() Handle                                { return netns.None() }
 func Open(string) (Handle, error)                 { return None(), ErrUnsupported }
-func (h Handle) IsOpen() bool                     { return false }
-func (h Handle) Fd() int                          { return -1 }
-func (h *Handle) Close() error                    { return nil }
-func (h Handle) ID() (uint64, uint64, error)      { return 0, 0, ErrUnsupported }
-func (h Handle) Equal(Handle) bool                { return false }
+func ID(Handle) (uint64, uint64, error)           { return 0, 0, ErrUnsupported }
 func Do(Handle, func() error) error               { return ErrUnsupported }
 func SocketAt(Handle, int, int, int) (int, error) { return -1, ErrUnsupported }
