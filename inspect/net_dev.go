@@ -47,9 +47,10 @@ func ReadNetDev(f *os.File) ([]NetDev, error) {
 	return ds, nil
 }
 
+// parseNetDev parses /proc/net/dev: two title lines, then "name: 16 counters".
+//
 // Hand-written: procfs's NetDev is a map, without the file order netstat -i
 // prints interfaces in.
-// parseNetDev parses /proc/net/dev: two title lines, then "name: 16 counters".
 func parseNetDev(r io.Reader) ([]NetDev, error) {
 	s := bufio.NewScanner(r)
 	s.Buffer(make([]byte, 0, 4096), 64*1024)

@@ -28,8 +28,9 @@ func ReadIfInet6(f *os.File) ([]IfInet6, error) {
 	return as, nil
 }
 
-// Hand-written: procfs has no /proc/net/if_inet6 parser.
 // parseIfInet6 parses "addr32hex ifindex plen scope flags name" lines (no title).
+//
+// Hand-written: procfs has no /proc/net/if_inet6 parser.
 func parseIfInet6(r io.Reader) ([]IfInet6, error) {
 	return parseFieldLines(r, "if_inet6", parseIfInet6Line)
 }

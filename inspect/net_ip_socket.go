@@ -13,12 +13,13 @@ import (
 // maxProcNetBytes caps how much of one /proc/net socket table is read.
 const maxProcNetBytes = 1 << 30
 
-// Hand-written: procfs's NetTCP/NetUDP lack the timer fields (tr, tm->when,
-// retrnsmt) that -o prints, and it has no raw or udplite tables.
 // ParseNetIPSocket parses /proc/net/{tcp,udp,raw,udplite}{,6} text as netstat
 // does: the title line is skipped, lines that do not parse are counted in bad
 // and skipped (netstat prints "warning, got bogus tcp line."), rows are
 // appended to out in file order.
+//
+// Hand-written: procfs's NetTCP/NetUDP lack the timer fields (tr, tm->when,
+// retrnsmt) that -o prints, and it has no raw or udplite tables.
 func ParseNetIPSocket(r io.Reader, p Proto, out []Socket) (sockets []Socket, bad int, err error) {
 	s := bufio.NewScanner(io.LimitReader(r, maxProcNetBytes))
 	s.Buffer(make([]byte, 0, 4096), 64*1024)

@@ -37,8 +37,9 @@ func ReadRoute6(f *os.File) ([]Route6, error) {
 	return rs, nil
 }
 
-// Hand-written: procfs has no /proc/net/ipv6_route parser.
 // parseRoute6 parses /proc/net/ipv6_route text (no title line).
+//
+// Hand-written: procfs has no /proc/net/ipv6_route parser.
 func parseRoute6(r io.Reader) ([]Route6, error) {
 	return parseFieldLines(r, "ipv6_route", parseRoute6Line)
 }

@@ -112,6 +112,10 @@ func ReadRoute4(f *os.File) ([]Route4, error) {
 	return rs, nil
 }
 
+// parseRoute4 parses /proc/net/route text. Like netstat's proc_gen_fmt it
+// locates the columns by the names in the title line, so a kernel that
+// reorders or adds columns still parses.
+//
 // Hand-written: procfs's NetRoute reads Flags as decimal (the kernel prints
 // hex, so REJECT|UP "0201" becomes 201), renames iface "*" to "blackhole"
 // and wants exactly 11 columns; netstat -r prints the kernel's text.
@@ -119,9 +123,6 @@ func ReadRoute4(f *os.File) ([]Route4, error) {
 // route this file shows as 0003, UP|GATEWAY), so the RTF_* bits, the
 // advmss+40 "MSS" and rtt>>3 IRTT would be recomputed as the kernel's
 // fib_route_seq_show does; the text is the kernel's own answer.
-// parseRoute4 parses /proc/net/route text. Like netstat's proc_gen_fmt it
-// locates the columns by the names in the title line, so a kernel that
-// reorders or adds columns still parses.
 func parseRoute4(r io.Reader) ([]Route4, error) {
 	s := bufio.NewScanner(r)
 	s.Buffer(make([]byte, 0, 4096), 64*1024)

@@ -8,13 +8,14 @@ import (
 	"strconv"
 )
 
-// Hand-written: procfs's NetUNIX fails the whole table on one bad line
-// (netstat skips it and warns "got bogus unix line") and only reads a path,
-// while this file is opened inside the namespace and parsed outside it.
 // ParseNetUnix parses /proc/net/unix as netstat does: the title tells whether
 // an Inode column exists, the path is the first whitespace-separated token
 // after the fixed columns (a path with a space is cut there, as netstat cuts
 // it), and lines with fewer than 6 fields are counted in bad and skipped.
+//
+// Hand-written: procfs's NetUNIX fails the whole table on one bad line
+// (netstat skips it and warns "got bogus unix line") and only reads a path,
+// while this file is opened inside the namespace and parsed outside it.
 func ParseNetUnix(r io.Reader, out []Socket) (sockets []Socket, bad int, err error) {
 	s := bufio.NewScanner(io.LimitReader(r, maxProcNetBytes))
 	s.Buffer(make([]byte, 0, 4096), 64*1024)

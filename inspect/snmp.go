@@ -43,11 +43,12 @@ func ReadSnmp6(f *os.File) ([]SnmpSection, error) {
 	return ss, nil
 }
 
+// parseSnmp parses line pairs. Blank lines between pairs are skipped, as
+// netstat skips the empty first line of some 2.6 kernels.
+//
 // Hand-written: procfs's Snmp/Netstat/Snmp6 keep fixed fields as float64
 // (counters above 2^53 lose digits, Tcp MaxConn -1 is not strtoull's), drop
 // keys it does not know and lose file order; netstat -s prints all, in order.
-// parseSnmp parses line pairs. Blank lines between pairs are skipped, as
-// netstat skips the empty first line of some 2.6 kernels.
 func parseSnmp(r io.Reader) ([]SnmpSection, error) {
 	s := bufio.NewScanner(r)
 	s.Buffer(make([]byte, 0, 16384), 1<<20)
