@@ -38,7 +38,8 @@ func ListInterfaces(fd int, dev []NetDev) ([]Interface, error) {
 // where net-tools asks SIOCGIFFLAGS and SIOCGIFMTU per name (same kernel
 // fields: dev_get_flags() and dev->mtu). SIOCGSKNS names the socket's
 // namespace; the handle is made inside it by nsenter.Do rather than
-// netlink.NewHandleAt, which switches a pooled thread back afterwards.
+// netlink.NewHandleAt, which switches a pooled thread back afterwards and
+// ignores a failure to.
 func linksOf(fd int) (map[string]*netlink.LinkAttrs, error) {
 	var nh *netlink.Handle
 	nsfd, err := unix.IoctlRetInt(fd, unix.SIOCGSKNS)
