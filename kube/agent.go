@@ -1,10 +1,7 @@
 package kube
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/utils/ptr"
+
+	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
 // Labels on every agent pod; deploy/rbac.yaml and cleanup scripts select on them.
@@ -156,7 +155,7 @@ func (o *Options) RunAgent(ctx context.Context, node string, netstatArgs []strin
 		return o.apiError(err, "stream agent pod "+ns+"/"+pod.Name+" logs", "get", "pods/log", ns)
 	}
 	defer stream.Close()
-	diag, derr := DecodeAgentOutput(stream, out)
+	diag, derr := wire.SplitLog(stream, out)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -334,41 +333,3 @@ func (o *Options) agentExit(ctx context.Context, pod *corev1.Pod, node string, d
 }
 
 func oneLineText(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// maxAgentLine bounds one NDJSON record; a socket record is well under 4 KiB.
-const maxAgentLine = 1 << 20
-
-// DecodeAgentOutput copies the NDJSON records in r (lines that start with
-// '{') to out, one per line, as they arrive, and returns the other non-empty
-// lines (the agent's stderr, which the kubelet interleaves into the log) as
-// diagnostics. A record line that is not complete JSON or a line over 1 MiB
-// is an error.
-func DecodeAgentOutput(r io.Reader, out io.Writer) (diag []string, err error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), maxAgentLine)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := bytes.TrimRight(sc.Bytes(), "\r")
-		trimmed := bytes.TrimSpace(line)
-		switch {
-		case len(trimmed) == 0:
-		case trimmed[0] == '{':
-			if !jsonObject(trimmed) {
-				return diag, fmt.Errorf("line %d: not a complete JSON object: %.80q", n, trimmed)
-			}
-			if _, err := out.Write(append(trimmed, '\n')); err != nil {
-				return diag, err
-			}
-		default:
-			diag = append(diag, string(trimmed))
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return diag, fmt.Errorf("line %d: %w", n+1, err)
-	}
-	return diag, nil
-}
-
-// jsonObject reports whether b is one complete JSON object.
-func jsonObject(b []byte) bool { return len(b) > 0 && b[0] == '{' && json.Valid(b) }

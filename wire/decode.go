@@ -9,10 +9,9 @@ import (
 	"io"
 )
 
-// MaxLine bounds one NDJSON line read from an agent (a -s record of a busy
-// namespace is the largest, a few KiB; this leaves room without letting a
-// broken stream grow without end).
-const MaxLine = 16 << 20
+// MaxLine bounds one NDJSON line read from an agent: a socket record is well
+// under 4 KiB and a -s record a few KiB; a longer line is a broken stream.
+const MaxLine = 1 << 20
 
 // Frame is one line of an agent's NDJSON stream: a line of netstat text
 // (IsLine, Line) or a record, kept as the bytes the agent wrote.
@@ -85,4 +84,35 @@ func DecodeAudit(b []byte) (AuditRecord, error) {
 		return AuditRecord{}, fmt.Errorf("audit record: %w", err)
 	}
 	return rec, nil
+}
+
+// SplitLog reads an agent pod's log: it copies the NDJSON record lines (those
+// that start with '{') to out, one per line, as they arrive, and returns the
+// other non-empty lines (the agent's stderr, which the kubelet interleaves
+// into the log) as diagnostics. A record line that is not one complete JSON
+// object, or a line over MaxLine, is an error.
+func SplitLog(r io.Reader, out io.Writer) (diag []string, err error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), MaxLine)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := bytes.TrimSpace(sc.Bytes())
+		switch {
+		case len(line) == 0:
+		case line[0] == '{':
+			if !json.Valid(line) {
+				return diag, fmt.Errorf("line %d: not a complete JSON object: %.80q", n, line)
+			}
+			if _, err := out.Write(append(line, '\n')); err != nil {
+				return diag, err
+			}
+		default:
+			diag = append(diag, string(line))
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return diag, fmt.Errorf("line %d: %w", n+1, err)
+	}
+	return diag, nil
 }

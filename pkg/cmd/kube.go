@@ -186,15 +186,18 @@ func (o *netstatOptions) printAgent(ctx context.Context, w *bufio.Writer, rp rem
 			out.records = append(out.records, f.Record)
 		}
 	}
-	if err := rd.Err(); err != nil {
-		pr.CloseWithError(err) // the agent's writer stops instead of blocking
-		if aerr := <-errc; aerr != nil {
-			return o.kubeError(aerr)
-		}
-		return &exitError{code: exitProblem, msg: fmt.Sprintf("agent on node %s: %v", rp.ref.Node, err)}
+	// A read error is either the agent's own (passed through the pipe) or
+	// the stream's (a line over wire.MaxLine): then the agent's writer is
+	// stopped instead of left blocking.
+	readErr := rd.Err()
+	if readErr != nil {
+		pr.CloseWithError(readErr)
 	}
-	if err := <-errc; err != nil {
+	if err := <-errc; err != nil && (readErr == nil || errors.Is(readErr, err)) {
 		return o.kubeError(err)
+	}
+	if readErr != nil {
+		return &exitError{code: exitProblem, msg: fmt.Sprintf("agent on node %s: %v", rp.ref.Node, readErr)}
 	}
 	if !multi && len(lines) > 0 && strings.HasPrefix(lines[0], "# netns ") {
 		headers := 0
