@@ -12,6 +12,16 @@ import (
 	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
 )
 
+// notFoundError is a target that names nothing on this host. Its text
+// says what is missing; errors.Is matches ErrNotFound without the text
+// ending in the sentinel's words.
+type notFoundError struct{ msg string }
+
+func (e *notFoundError) Error() string { return e.msg }
+func (e *notFoundError) Unwrap() error { return ErrNotFound }
+
+func notFoundf(format string, a ...any) error { return &notFoundError{msg: fmt.Sprintf(format, a...)} }
+
 // ErrAmbiguous is returned when a target names several containers.
 var ErrAmbiguous = errors.New("ambiguous target")
 
@@ -24,7 +34,7 @@ func (inv *Inventory) Resolve(target string) ([]*Netns, error) {
 		kind, arg = "pod", target
 	}
 	if arg == "" {
-		return nil, fmt.Errorf("target %q: empty name: %w", target, ErrNotFound)
+		return nil, notFoundf("target %q: empty name", target)
 	}
 	switch kind {
 	case "container", "ctr":
@@ -36,11 +46,11 @@ func (inv *Inventory) Resolve(target string) ([]*Netns, error) {
 	case "pid":
 		pid, err := strconv.Atoi(arg)
 		if err != nil || pid <= 0 {
-			return nil, fmt.Errorf("target %q: %q is not a process ID: %w", target, arg, ErrNotFound)
+			return nil, notFoundf("target %q: %q is not a process ID", target, arg)
 		}
 		e := inv.Procs.Entry(pid)
 		if e == nil {
-			return nil, fmt.Errorf("target %q: no process %d (gone, or not visible in this /proc): %w", target, pid, ErrNotFound)
+			return nil, notFoundf("target %q: no process %d (gone, or not visible in this /proc)", target, pid)
 		}
 		ns := inv.byIno[e.NetnsIno]
 		if e.NetnsIno == 0 || ns == nil {
@@ -53,7 +63,7 @@ func (inv *Inventory) Resolve(target string) ([]*Netns, error) {
 	case "pod", "po", "pods":
 		return inv.resolvePod(target, arg)
 	}
-	return nil, fmt.Errorf("target %q: unknown kind %q (use container/, pid/, netns/ or pod/): %w", target, kind, ErrNotFound)
+	return nil, notFoundf("target %q: unknown kind %q (use container/, pid/, netns/ or pod/)", target, kind)
 }
 
 // findContainers matches a full ID, else an exact name, else (only when no
@@ -91,7 +101,7 @@ func (inv *Inventory) findContainers(arg string) ([]*Container, error) {
 			return nil, fmt.Errorf("container/%s matches %s: %w", arg, describeContainers(set), ErrAmbiguous)
 		}
 	}
-	return nil, fmt.Errorf("container/%s: no container with that name, ID or ID prefix on this host (see --all-containers): %w", arg, ErrNotFound)
+	return nil, notFoundf("container/%s: no container with that name, ID or ID prefix on this host (see --all-containers)", arg)
 }
 
 func describeContainers(cs []*Container) string {
@@ -121,7 +131,7 @@ func (inv *Inventory) netnsOfContainers(target string, cs []*Container) ([]*Netn
 	for _, c := range cs {
 		ns := inv.byIno[c.NetnsInode]
 		if ns == nil {
-			return nil, fmt.Errorf("target %q: container %s has no known network namespace (not running?): %w", target, c.ID, ErrNotFound)
+			return nil, notFoundf("target %q: container %s has no known network namespace (not running?)", target, c.ID)
 		}
 		if !seen[ns.Inode] {
 			seen[ns.Inode] = true
@@ -136,7 +146,7 @@ func (inv *Inventory) resolveNetns(target, arg string) ([]*Netns, error) {
 		if ns := inv.byIno[ino]; ns != nil {
 			return []*Netns{ns}, nil
 		}
-		return nil, fmt.Errorf("target %q: no network namespace with inode %d: %w", target, ino, ErrNotFound)
+		return nil, notFoundf("target %q: no network namespace with inode %d", target, ino)
 	}
 	p := arg
 	if !strings.HasPrefix(p, "/") {
@@ -160,7 +170,7 @@ func (inv *Inventory) resolveNetns(target, arg string) ([]*Netns, error) {
 			return []*Netns{ns}, nil
 		}
 	}
-	return nil, fmt.Errorf("target %q: no network namespace at %s: %w", target, arg, ErrNotFound)
+	return nil, notFoundf("target %q: no network namespace at %s", target, arg)
 }
 
 // resolvePod finds a pod by name (optionally NAMESPACE/NAME) in the local
@@ -180,7 +190,7 @@ func (inv *Inventory) resolvePod(target, arg string) ([]*Netns, error) {
 		pods[c.Pod.Namespace+"/"+c.Pod.Name] = true
 	}
 	if len(cs) == 0 {
-		return nil, fmt.Errorf("target %q: no pod %q in this host's runtime state (try pod/NAMESPACE/NAME, container/NAME, or --all-containers to list): %w", target, arg, ErrNotFound)
+		return nil, notFoundf("target %q: no pod %q in this host's runtime state (try pod/NAMESPACE/NAME, container/NAME, or --all-containers to list)", target, arg)
 	}
 	if len(pods) > 1 {
 		var ps []string
@@ -201,7 +211,7 @@ func (inv *Inventory) resolvePod(target, arg string) ([]*Netns, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("target %q: pod found but none of its containers has a known network namespace: %w", target, ErrNotFound)
+		return nil, notFoundf("target %q: pod found but none of its containers has a known network namespace", target)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Inode < out[j].Inode })
 	return out, nil

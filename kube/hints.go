@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -77,12 +78,27 @@ func HabitHint(args []string, bad string) string {
 	return ""
 }
 
-// Hinted appends HabitHint(args, bad) to msg as "; hint: …" when there is one.
-func Hinted(msg string, args []string, bad string) string {
-	if h := HabitHint(args, bad); h != "" && !strings.Contains(msg, "hint: ") {
-		return msg + "; hint: " + h
+// HintError is an error with the sentence of the kubectl habit that explains
+// it; errors.Is/As see through it to the error it explains.
+type HintError struct {
+	Err  error
+	Hint string
+}
+
+func (e *HintError) Error() string { return e.Err.Error() + "; hint: " + e.Hint }
+func (e *HintError) Unwrap() error { return e.Err }
+
+// WithHint attaches HabitHint(args, bad) to err when there is one and err
+// carries no hint yet; otherwise it returns err unchanged.
+func WithHint(err error, args []string, bad string) error {
+	var he *HintError
+	if err == nil || errors.As(err, &he) {
+		return err
 	}
-	return msg
+	if h := HabitHint(args, bad); h != "" {
+		return &HintError{Err: err, Hint: h}
+	}
+	return err
 }
 
 func isSeconds(s string) bool {
@@ -124,7 +140,7 @@ func isFamily(s string) bool {
 	return s != ""
 }
 
-// withHint appends HabitHint(o.RawArgs, bad) to msg when there is one.
-func (o *Options) withHint(msg, bad string) string {
-	return Hinted(msg, o.RawArgs, bad)
+// withHint is WithHint for the command line o was parsed from.
+func (o *Options) withHint(err error, bad string) error {
+	return WithHint(err, o.RawArgs, bad)
 }

@@ -135,7 +135,7 @@ func (o *Options) Resolve(ctx context.Context, targets []string) ([]PodRef, erro
 					return nil, err
 				}
 				if len(list) == 0 {
-					return nil, errorf(ErrNotFound, "%s", o.withHint(fmt.Sprintf("pod %q not found in any namespace", t.Name), t.Name))
+					return nil, o.withHint(errorf(ErrNotFound, "pod %q not found in any namespace", t.Name), t.Name)
 				}
 				for i := range list {
 					if err := add(&list[i], true); err != nil {
@@ -151,7 +151,7 @@ func (o *Options) Resolve(ctx context.Context, targets []string) ([]PodRef, erro
 				return err
 			})
 			if apierrors.IsNotFound(err) {
-				return nil, errorf(ErrNotFound, "%s", o.withHint(fmt.Sprintf("pod %q not found in namespace %q", t.Name, ns), t.Name))
+				return nil, o.withHint(errorf(ErrNotFound, "pod %q not found in namespace %q", t.Name, ns), t.Name)
 			}
 			if err != nil {
 				return nil, o.apiError(err, fmt.Sprintf("get pod %s/%s", ns, t.Name), "get", "pods", ns)

@@ -4,11 +4,22 @@
 package main
 
 import (
+	"context"
 	"os"
+	"os/signal"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-netstat/kubectl-netstat/pkg/cmd"
 )
 
 func main() {
-	os.Exit(cmd.Run(os.Args[1:], cmd.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}))
+	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	root := cmd.NewCmdNetstat(streams)
+	sigs := cmd.WatchSignals()
+	ctx, stop := signal.NotifyContext(context.Background(), cmd.StopSignals...)
+	code := sigs.ExitCode(ctx, root.ExecuteContext(ctx), streams.ErrOut)
+	stop()
+	sigs.Stop()
+	os.Exit(code)
 }

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -13,9 +14,6 @@ const netstatNoArgLetters = "CFMacdeghilnNoprsStuUvVWw2fx64Z"
 
 // outputFormats are the values `-o FORMAT` accepts; anything else makes -o netstat's --timers.
 var outputFormats = map[string]bool{"text": true, "wide": true, "json": true, "ndjson": true}
-
-// kubectl long flags that take a value, so their values are not mistaken for short-flag clusters.
-var valueLongFlags = map[string]bool{}
 
 // preArgs is what the netstat-aware pre-pass learned from the raw command line.
 type preArgs struct {
@@ -49,14 +47,6 @@ func numberLike(s string) bool {
 	}
 	_, err := strconv.ParseFloat(s, 64)
 	return err == nil
-}
-
-// hintSuffix is "; hint: …" for the kubectl habit that explains bad, or "".
-func hintSuffix(args []string, bad string) string {
-	if h := kube.HabitHint(args, bad); h != "" {
-		return "; hint: " + h
-	}
-	return ""
 }
 
 // formatLike reports whether s is the name of an output format of kubectl
@@ -117,10 +107,6 @@ func preprocess(in []string) preArgs {
 				p.families = append(p.families, splitFamilies(val)...)
 			}
 			p.args = append(p.args, a)
-			if !hasVal && valueLongFlags[name] && i+1 < len(in) {
-				i++
-				p.args = append(p.args, in[i])
-			}
 			continue
 		}
 		if len(a) < 2 || a[0] != '-' {
@@ -160,7 +146,7 @@ func preprocess(in []string) preArgs {
 					if f == "" {
 						f = in[i+1]
 					}
-					p.setErr(usagef("unknown output format %q: use text, wide, json or ndjson (-o alone is netstat's --timers)%s", f, hintSuffix(in, f)))
+					p.setErr(usage(kube.WithHint(fmt.Errorf("unknown output format %q: use text, wide, json or ndjson (-o alone is netstat's --timers)", f), in, f)))
 					j = len(letters)
 				} else {
 					kept.WriteByte(c)
@@ -184,7 +170,7 @@ func preprocess(in []string) preArgs {
 						case !strings.HasPrefix(next, "-") && !strings.Contains(next, "/"):
 							// "-c nginx" is kubectl's container flag, or a target
 							// that -c swallowed: either way ask, don't guess.
-							p.setErr(usagef("-c takes a number of seconds, not %q; to watch a target put it before -c (kubectl-netstat %s -c)%s", next, next, hintSuffix(in, next)))
+							p.setErr(usage(kube.WithHint(fmt.Errorf("-c takes a number of seconds, not %q; to watch a target put it before -c (kubectl-netstat %s -c)", next, next), in, next)))
 						}
 						kept.WriteByte(c)
 					}

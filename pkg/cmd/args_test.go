@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"os"
 	"strings"
 	"testing"
@@ -60,13 +61,13 @@ func TestPreprocess(t *testing.T) {
 func completeArgs(t *testing.T, args ...string) *netstatOptions {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	o := newNetstatOptions(IOStreams{Out: &out, ErrOut: &errOut})
+	o := newNetstatOptions(genericiooptions.IOStreams{Out: &out, ErrOut: &errOut})
 	o.pre = preprocess(args)
-	cmd := newCmdNetstat(o)
+	cmd := newRootCmd(o)
 	if err := cmd.ParseFlags(o.pre.args); err != nil {
 		t.Fatalf("%v: %v", args, err)
 	}
-	if err := o.complete(cmd, cmd.Flags().Args()); err != nil {
+	if err := o.Complete(cmd, cmd.Flags().Args()); err != nil {
 		t.Fatalf("%v: %v", args, err)
 	}
 	return o
@@ -172,7 +173,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out, errOut bytes.Buffer
-		code := Run(tt.args, IOStreams{Out: &out, ErrOut: &errOut})
+		code := run(tt.args, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut})
 		if code != tt.code {
 			t.Errorf("%v: exit %d, want %d (stderr %q)", tt.args, code, tt.code, errOut.String())
 		}
@@ -188,11 +189,11 @@ func TestUsageErrors(t *testing.T) {
 
 func TestVersionAndHelp(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := Run([]string{"-V"}, IOStreams{Out: &out, ErrOut: &errOut}); code != 0 || !strings.Contains(out.String(), version) {
+	if code := run([]string{"-V"}, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}); code != 0 || !strings.Contains(out.String(), version) {
 		t.Errorf("-V: exit %d, out %q", code, out.String())
 	}
 	out.Reset()
-	if code := Run([]string{"-h"}, IOStreams{Out: &out, ErrOut: &errOut}); code != 0 || !strings.Contains(out.String(), "--all-containers") {
+	if code := run([]string{"-h"}, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}); code != 0 || !strings.Contains(out.String(), "--all-containers") {
 		t.Errorf("-h: exit %d, out %q", code, out.String())
 	}
 }
@@ -201,8 +202,8 @@ func TestVersionAndHelp(t *testing.T) {
 // be netstat's, so kubectl's shorthands (-n, -s, -c, -A, -l) never sneak in.
 func TestNoLetterCollisions(t *testing.T) {
 	var out, errOut bytes.Buffer
-	o := newNetstatOptions(IOStreams{Out: &out, ErrOut: &errOut})
-	cmd := newCmdNetstat(o)
+	o := newNetstatOptions(genericiooptions.IOStreams{Out: &out, ErrOut: &errOut})
+	cmd := newRootCmd(o)
 	if c := letterCollisions(cmd.Flags()); len(c) != 0 {
 		t.Errorf("letter collisions: %v", c)
 	}

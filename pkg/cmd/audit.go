@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-netstat/kubectl-netstat/audit"
 	"github.com/kubectl-netstat/kubectl-netstat/audit/report"
@@ -21,8 +22,9 @@ import (
 
 // auditOptions holds the flags of `kubectl-netstat audit`.
 type auditOptions struct {
-	IOStreams
+	genericiooptions.IOStreams
 	root       *netstatOptions
+	args       []string
 	policyPath string
 	unix       bool
 	watch      int
@@ -35,8 +37,9 @@ type auditOptions struct {
 	allNodes      bool
 	nodes         []string
 
-	format output.Format
-	policy *audit.Policy
+	format    output.Format
+	formatErr error
+	policy    *audit.Policy
 	// peers (audit_peers.go) counts who is connected to each listener.
 	peers auditPeers
 }
@@ -60,21 +63,13 @@ Exit status: 0 every listener allowed (or no policy), 1 violations, 2 bad policy
   kubectl netstat audit --all-nodes --policy cluster-policy.yaml --output json`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			for _, a := range args {
-				t, ok := kube.ParseTarget(a)
-				if !ok || t.Kind != kube.TargetNode {
-					return usagef("audit takes node/NAME targets, not %q", a)
-				}
-				o.nodes = append(o.nodes, t.Name)
-			}
-			o.watchSet = cmd.Flags().Changed("watch")
-			if err := o.complete(); err != nil {
+			if err := o.Complete(cmd, args); err != nil {
 				return err
 			}
-			if o.allNodes || len(o.nodes) > 0 {
-				return o.runCluster(cmd.Context())
+			if err := o.Validate(); err != nil {
+				return err
 			}
-			return o.run(cmd.Context())
+			return o.Run(cmd.Context())
 		},
 	}
 	fs := cmd.Flags()
@@ -90,22 +85,43 @@ Exit status: 0 every listener allowed (or no policy), 1 violations, 2 bad policy
 	return cmd
 }
 
-func (o *auditOptions) complete() error {
-	f, err := output.ParseFormat(o.root.outputFormat)
-	if err != nil {
-		return usagef("%v", err)
+// Complete takes the node targets and the output format; no I/O.
+func (o *auditOptions) Complete(cmd *cobra.Command, args []string) error {
+	o.args = args
+	o.nodes = o.nodes[:0]
+	for _, a := range args {
+		if t, ok := kube.ParseTarget(a); ok && t.Kind == kube.TargetNode {
+			o.nodes = append(o.nodes, t.Name)
+		}
 	}
+	o.watchSet = cmd.Flags().Changed("watch")
+	f, err := output.ParseFormat(o.root.outputFormat)
 	if f == output.FormatWide {
 		f = output.FormatText
 		o.peers.wide = true
 	}
-	o.format = f
+	o.format, o.formatErr = f, err
+	return nil
+}
+
+// Validate reports bad targets, flags and policies (exit 2) and a
+// node-local audit on a client that cannot read its node (exit 1); it
+// loads the policy.
+func (o *auditOptions) Validate() error {
+	for _, a := range o.args {
+		if t, ok := kube.ParseTarget(a); !ok || t.Kind != kube.TargetNode {
+			return usagef("audit takes node/NAME targets, not %q", a)
+		}
+	}
+	if o.formatErr != nil {
+		return usage(o.formatErr)
+	}
 	fs, err := newFS(o.root.procRoot, o.root.hostRoot)
 	switch {
 	case err != nil && o.root.nodeLocal:
 		return err
 	case !o.root.nodeLocal && !o.allNodes && len(o.nodes) == 0:
-		return &exitError{code: exitProblem, msg: "audit of this machine " + nodeLocalHint() + "; or use audit --all-nodes / node/NAME"}
+		return nodeLocal("audit of this machine", "; or use audit --all-nodes / node/NAME")
 	case err != nil:
 		fs = inspect.FS{ProcRoot: o.root.procRoot, HostRoot: o.root.hostRoot} // --all-nodes reads no local /proc
 	}
@@ -117,11 +133,14 @@ func (o *auditOptions) complete() error {
 		p, err := audit.LoadPolicy(o.policyPath)
 		if err != nil {
 			if errors.Is(err, audit.ErrBadPolicy) {
-				return &usageError{msg: err.Error()}
+				return usage(err)
 			}
-			return usagef("--policy: %v", err)
+			return usagef("--policy: %w", err)
 		}
 		o.policy = p
+	}
+	if (o.allNodes || len(o.nodes) > 0) && (o.watch > 0 || o.declared) {
+		return usagef("--watch and --declared are node-local; drop them with --all-nodes or node/NAME")
 	}
 	return nil
 }
@@ -252,9 +271,14 @@ func (o *auditOptions) rows(ls []audit.Listener) ([]report.Row, bool) {
 	return rows, violation
 }
 
-func (o *auditOptions) run(ctx context.Context) error {
+// Run audits this host (once or every --watch SECONDS), or the nodes named
+// (node/NAME, --all-nodes) through agent pods.
+func (o *auditOptions) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if o.allNodes || len(o.nodes) > 0 {
+		return o.runCluster(ctx)
 	}
 	if o.declared {
 		return o.runDeclared(ctx)
@@ -288,7 +312,7 @@ func (o *auditOptions) run(ctx context.Context) error {
 			return err
 		}
 		if violation {
-			return &exitError{code: exitProblem, silent: true}
+			return errSilent()
 		}
 		return nil
 	}
@@ -386,7 +410,7 @@ func (o *auditOptions) runDeclared(ctx context.Context) error {
 		return err
 	}
 	if len(findings) > 0 {
-		return &exitError{code: exitProblem, silent: true}
+		return errSilent()
 	}
 	return nil
 }
@@ -398,9 +422,6 @@ func (o *auditOptions) runDeclared(ctx context.Context) error {
 func (o *auditOptions) runCluster(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
-	}
-	if o.watch > 0 || o.declared {
-		return usagef("--watch and --declared are node-local; drop them with --all-nodes or node/NAME")
 	}
 	nodes := o.nodes
 	if o.allNodes {
@@ -491,7 +512,7 @@ func (o *auditOptions) runCluster(ctx context.Context) error {
 		return err
 	}
 	if violation || len(failed) > 0 {
-		return &exitError{code: exitProblem, silent: true}
+		return errSilent()
 	}
 	return nil
 }

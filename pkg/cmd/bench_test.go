@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"math/rand"
 	"os"
 	"os/exec"
@@ -26,7 +27,7 @@ func benchRun(b *testing.B, args ...string) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if code := Run(args, IOStreams{Out: io.Discard, ErrOut: io.Discard}); code != 0 {
+		if code := run(args, genericiooptions.IOStreams{Out: io.Discard, ErrOut: io.Discard}); code != 0 {
 			b.Fatalf("kubectl-netstat %v: exit %d", args, code)
 		}
 	}
@@ -98,7 +99,7 @@ func TestListeningAuditMatchesNetstat(t *testing.T) {
 		return b.String()
 	}
 	var all bytes.Buffer
-	if code := Run([]string{"--all-containers", "-tulpn"}, IOStreams{Out: &all, ErrOut: io.Discard}); code != 0 {
+	if code := run([]string{"--all-containers", "-tulpn"}, genericiooptions.IOStreams{Out: &all, ErrOut: io.Discard}); code != 0 {
 		t.Fatalf("--all-containers -tulpn: exit %d", code)
 	}
 	for _, name := range names {
@@ -115,7 +116,7 @@ func TestListeningAuditMatchesNetstat(t *testing.T) {
 		}
 	}
 	var one bytes.Buffer
-	if code := Run([]string{"netns/" + "/run/netns/" + names[1], "-tlnp"}, IOStreams{Out: &one, ErrOut: io.Discard}); code != 0 {
+	if code := run([]string{"netns/" + "/run/netns/" + names[1], "-tlnp"}, genericiooptions.IOStreams{Out: &one, ErrOut: io.Discard}); code != 0 {
 		t.Fatalf("netns target: exit %d", code)
 	}
 	if want, got := netstat(names[1], "-tlnp"), one.String(); got != want {

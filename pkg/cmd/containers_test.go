@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,13 +62,6 @@ func netnsInode(t *testing.T, pid int) string {
 		t.Fatal(err)
 	}
 	return strconv.FormatUint(st.Ino, 10)
-}
-
-func runCmd(t *testing.T, args ...string) (string, string, int) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code := Run(args, IOStreams{Out: &out, ErrOut: &errOut})
-	return out.String(), errOut.String(), code
 }
 
 // TestContainerTagging builds a containerd pod (app + sidecar sharing the
@@ -281,9 +275,9 @@ func TestAuditWatch(t *testing.T) {
 	sc := fixture.New(t)
 	web := sc.ContainerdPod(fixture.PodSpec{Namespace: "shop", Name: "web-watch", Containers: []string{"app"}})
 	var out, errOut syncBuffer
-	o := newNetstatOptions(IOStreams{Out: &out, ErrOut: &errOut})
+	o := newNetstatOptions(genericiooptions.IOStreams{Out: &out, ErrOut: &errOut})
 	o.pre = preprocess([]string{"audit", "--watch", "1", "-o", "ndjson", "--host-root", sc.HostRoot})
-	cmd := newCmdNetstat(o)
+	cmd := newRootCmd(o)
 	cmd.SetArgs(o.pre.args)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -25,8 +25,8 @@ type remotePod struct {
 	method kube.Method
 }
 
-func newKubeOptions(s IOStreams) *kube.Options {
-	ko := kube.NewOptions(genericiooptions.IOStreams{In: s.In, Out: s.Out, ErrOut: s.ErrOut})
+func newKubeOptions(s genericiooptions.IOStreams) *kube.Options {
+	ko := kube.NewOptions(s)
 	ko.Version = version
 	return ko
 }
@@ -65,11 +65,10 @@ func (o *netstatOptions) resolvePods(ctx context.Context, targets []string) (ref
 // kubeError picks the exit code (kube adds the kubectl-habit hint itself
 // where a name was not found).
 func (o *netstatOptions) kubeError(err error) error {
-	msg := err.Error()
 	if errors.Is(err, kube.ErrUsage) {
-		return &usageError{msg: msg}
+		return usage(err)
 	}
-	return &exitError{code: exitProblem, msg: msg}
+	return problem(err)
 }
 
 // placePods decides, per pod, where it is read: locally when its containers
@@ -98,7 +97,7 @@ func (o *netstatOptions) placePods(inv *inspect.Inventory, refs []kube.PodRef) (
 			continue
 		case len(local) > 0:
 		case method == kube.MethodLocal:
-			return nil, nil, &exitError{code: exitProblem, msg: fmt.Sprintf("pod %s runs on node %q, not on this host; use --method=agent or --method=exec", ref, ref.Node)}
+			return nil, nil, problemf("pod %s runs on node %q, not on this host; use --method=agent or --method=exec", ref, ref.Node)
 		default:
 			remote = append(remote, remotePod{ref: ref, method: kube.MethodAgent})
 			continue
@@ -197,7 +196,7 @@ func (o *netstatOptions) printAgent(ctx context.Context, w *bufio.Writer, rp rem
 		return o.kubeError(err)
 	}
 	if readErr != nil {
-		return &exitError{code: exitProblem, msg: fmt.Sprintf("agent on node %s: %v", rp.ref.Node, readErr)}
+		return problemf("agent on node %s: %w", rp.ref.Node, readErr)
 	}
 	if !multi && len(lines) > 0 && strings.HasPrefix(lines[0], "# netns ") {
 		headers := 0

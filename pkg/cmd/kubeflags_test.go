@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,8 +34,8 @@ func commandsOf(root *cobra.Command) []*cobra.Command {
 // and be cli-runtime's own flag (same type and help, not a netstat flag of
 // that name); no kubectl shorthand may survive; every letter is netstat's.
 func TestKubectlFlagsWalk(t *testing.T) {
-	o := newNetstatOptions(IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
-	root := newCmdNetstat(o)
+	o := newNetstatOptions(genericiooptions.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+	root := newRootCmd(o)
 	kubectl := kubectlFlags()
 	for _, cmd := range commandsOf(root) {
 		fs := cmd.Flags()
@@ -106,8 +107,8 @@ func netstatLetter(l string) (map[string]bool, bool) {
 // and checks that cli-runtime's field got the value.
 func TestKubectlLongFlagsParse(t *testing.T) {
 	for _, form := range []string{"eq", "space"} {
-		o := newNetstatOptions(IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
-		cmd := newCmdNetstat(o)
+		o := newNetstatOptions(genericiooptions.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+		cmd := newRootCmd(o)
 		cf := o.ko.ConfigFlags
 		want := map[string]*string{
 			"kubeconfig": cf.KubeConfig, "context": cf.Context, "cluster": cf.ClusterName, "user": cf.AuthInfoName,
@@ -181,7 +182,7 @@ func TestExplicitKubeconfigNeverFallsBack(t *testing.T) {
 		{[]string{"--server", "https://127.0.0.1:1", "--cluster", "c", "web"}, ""},
 	} {
 		var out, errOut bytes.Buffer
-		code := Run(tc.args, IOStreams{Out: &out, ErrOut: &errOut})
+		code := run(tc.args, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut})
 		msg := errOut.String()
 		if code != exitProblem || out.Len() != 0 || strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "kubectl-netstat: ") || !strings.Contains(msg, tc.want) {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 1, nothing on stdout, one line containing %q", tc.args, code, out.String(), msg, tc.want)

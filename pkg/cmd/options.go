@@ -1,25 +1,23 @@
 package cmd
 
 import (
-	"context"
 	"fmt"
-
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
 	"github.com/kubectl-netstat/kubectl-netstat/kube"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
+	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "v0.1.0-dev"
 
 // netstatOptions holds every flag of the main command and what Complete derives from them.
 type netstatOptions struct {
-	IOStreams
+	genericiooptions.IOStreams
 
 	// netstat selection flags.
 	tcp, udp, udpLite, raw, unix, sctp bool
@@ -58,20 +56,23 @@ type netstatOptions struct {
 	peer peerOptions
 
 	// Derived by Complete.
-	pre      preArgs
-	targets  []string
-	fs       inspect.FS
-	format   output.Format
-	families []string
-	flags    output.Flags
-	mode     mode
-	sel      selection
-	cmdFlags *pflag.FlagSet
+	pre       preArgs
+	targets   []string
+	fs        inspect.FS
+	format    output.Format
+	formatErr error
+	families  []string
+	flags     output.Flags
+	mode      mode
+	modes     int // how many of -i, -r, -s, -M were given
+	sel       selection
+	// continuousSet: -c/--continuous was typed (its value is checked).
+	continuousSet bool
 	// stamp is the RFC 3339 time of the current -c refresh in JSON output.
 	stamp string
 }
 
-func newNetstatOptions(streams IOStreams) *netstatOptions {
+func newNetstatOptions(streams genericiooptions.IOStreams) *netstatOptions {
 	return &netstatOptions{IOStreams: streams, outputFormat: "text", hostRoot: "/", procRoot: "/proc", ko: newKubeOptions(streams), nodeLocal: nodeLocalSupported}
 }
 
@@ -134,91 +135,276 @@ func (o *netstatOptions) addPersistentFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.procRoot, "proc-root", o.procRoot, "procfs to read")
 }
 
-// newCmdNetstat builds the root command; args are the raw command line (already preprocessed).
-func newCmdNetstat(o *netstatOptions) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "kubectl-netstat [TARGET...] [netstat flags]",
-		Short: "netstat for containers, pods and network namespaces",
-		Long: `kubectl-netstat prints network connections, routing tables, interface statistics
-and protocol statistics exactly as net-tools netstat does, for the current network
-namespace or for containers, pods and namespaces on this host.
+// mode is what the command prints: the routing table (-r), the interfaces
+// (-i) or the statistics (-s), at most one as in netstat, else the sockets.
+type mode uint8
 
-Targets: POD or pod/NAME, container/NAME-OR-ID, pid/PID, netns/PATH-OR-INODE.
-Single-letter flags mean what they mean to netstat; Kubernetes flags are long-only.`,
-		Example: `  # netstat's habits, unchanged
-  kubectl-netstat -tulpn
-  kubectl-netstat -rn
-  kubectl-netstat -c 5 -tan
+const (
+	modeSockets mode = iota
+	modeRoute
+	modeInterfaces
+	modeStatistics
+	modeHelp
+	modeVersion
+)
 
-  # one container's namespace, every container on the node
-  kubectl-netstat container/nginx -tulpn
-  kubectl-netstat --all-containers -tulpn
-  kubectl-netstat --all-containers -tlpn -o json`,
-		SilenceUsage:          true,
-		SilenceErrors:         true,
-		DisableFlagsInUseLine: true,
-		Args:                  cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.validate(); err != nil {
-				return err
-			}
-			return o.run(cmd.Context())
-		},
-	}
-	cmd.SetOut(o.Out)
-	cmd.SetErr(o.ErrOut)
-	o.addFlags(cmd.Flags())
-	o.addPersistentFlags(cmd.PersistentFlags())
-	o.registerCompletions(cmd)
-	// Our -h flag replaces cobra's; help text goes to stdout like netstat -h.
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
-	cmd.AddCommand(subcommands(o)...)
-	o.cmdFlags = cmd.Flags()
-	return cmd
+// selection is netstat's resolved protocol/family choice for the socket listing.
+type selection struct {
+	explicit            bool // any explicit table was asked for
+	implicit            bool // protocols enabled implicitly by an address family or -s
+	inet, inet6, unixAF bool
+	tcp, udp, udpl, raw bool
+	sctp                bool
+	others              []string // families with no tables on Linux (ipx, ax25, …)
+	internetHeader      bool
+	unixTable           bool
+	tcpTables           []inspect.Proto
 }
 
-// flagError turns pflag's messages into netstat-like one-line usage errors.
-func flagError(err error) error {
-	msg := err.Error()
-	switch {
-	case strings.HasPrefix(msg, "unknown shorthand flag: "):
-		// "unknown shorthand flag: 'q' in -q"
-		l, _, _ := strings.Cut(strings.TrimPrefix(msg, "unknown shorthand flag: "), " in ")
-		return usagef("invalid option -- %s; see 'kubectl-netstat --help'", l)
-	case strings.HasPrefix(msg, "unknown flag: "):
-		return usagef("unrecognized option '%s'; see 'kubectl-netstat --help'", strings.TrimPrefix(msg, "unknown flag: "))
+// Complete derives the run's settings from the flags and targets; it does
+// no I/O and reports nothing (Validate does).
+func (o *netstatOptions) Complete(cmd *cobra.Command, args []string) error {
+	o.targets = args
+	if o.agentLines {
+		o.Out = wire.NewLineWriter(o.Out)
 	}
-	return usagef("%s; see 'kubectl-netstat --help'", msg)
+	if o.programAlias {
+		o.programs = true
+	}
+	o.families = o.pre.families
+	if o.inetLong && !contains(o.families, "inet") {
+		o.families = append(o.families, "inet")
+	}
+	if o.inet6Long && !contains(o.families, "inet6") {
+		o.families = append(o.families, "inet6")
+	}
+	o.format, o.formatErr = output.ParseFormat(o.outputFormat)
+	o.flags = output.Flags{
+		All:          o.all,
+		Listening:    o.listening && !o.all,
+		NumericHosts: o.numeric || o.numericHosts,
+		NumericPorts: o.numeric || o.numericPorts,
+		NumericUsers: o.numeric || o.numericUsers,
+		Programs:     o.programs,
+		Extend:       o.extend,
+		Timers:       o.timers,
+		Wide:         o.wide,
+		Verbose:      o.verbose,
+	}
+	if o.symbolic {
+		// -N only affects routing names; netstat treats it like numeric hosts there.
+		o.flags.NumericHosts = o.flags.NumericHosts || o.route
+	}
+	o.mode = modeSockets
+	o.modes = 0
+	for _, m := range []struct {
+		on bool
+		m  mode
+	}{{o.interfaces, modeInterfaces}, {o.route, modeRoute}, {o.statistics, modeStatistics}, {o.masquerade, modeSockets}} {
+		if m.on {
+			o.modes++
+			o.mode = m.m
+		}
+	}
+	if o.help {
+		o.mode = modeHelp
+	}
+	if o.showVersion {
+		o.mode = modeVersion
+	}
+	o.sel = o.resolveSelection()
+	o.continuousSet = cmd.Flags().Changed("continuous")
+	return nil
 }
 
-// Run executes the command line and returns the process exit code.
-func Run(args []string, streams IOStreams) int {
-	o := newNetstatOptions(streams)
-	o.pre = preprocess(args)
-	o.ko.RawArgs = args
-	if o.pre.err != nil {
-		oneLine(streams.ErrOut, o.pre.err)
-		return exitUsage
+// resolveSelection applies netstat's protocol rules: an address family or
+// -s without a protocol letter enables every protocol implicitly; a protocol
+// letter without a family selects inet and inet6; the tables then
+// follow netstat's order (tcp, udp, udplite, raw, each v4 then v6; unix).
+func (o *netstatOptions) resolveSelection() selection {
+	s := selection{tcp: o.tcp, udp: o.udp, udpl: o.udpLite, raw: o.raw, sctp: o.sctp}
+	for _, f := range o.families {
+		switch f {
+		case "inet":
+			s.inet = true
+		case "inet6":
+			s.inet6 = true
+		case "unix":
+			s.unixAF = true
+		default:
+			s.others = append(s.others, f)
+		}
 	}
-	cmd := newCmdNetstat(o)
-	cmd.SetArgs(o.pre.args)
-	ctx, sig := notifySignals(context.Background())
-	defer sig.stop()
-	err := cmd.ExecuteContext(ctx)
-	if code := sig.exitCode(); code != 0 {
-		// Interrupted: what was printed so far is flushed; no error line.
-		return code
+	anyProto := s.tcp || s.udp || s.udpl || s.raw || s.sctp
+	if (s.inet || s.inet6 || o.statistics) && !anyProto {
+		s.tcp, s.udp, s.udpl, s.raw, s.sctp = true, true, true, true, true
+		s.implicit = true
+		anyProto = true
 	}
-	err = platformError(err)
+	if (anyProto || o.groups) && !s.inet && !s.inet6 {
+		s.inet, s.inet6 = true, true
+	}
+	s.explicit = anyProto || s.unixAF || o.groups || len(s.others) > 0
+	all := !s.explicit
+	s.internetHeader = all || anyProto
+	v4, v6 := s.inet || all, s.inet6 || all
+	add := func(on bool, p4, p6 inspect.Proto) {
+		if !(on || all) {
+			return
+		}
+		if v4 {
+			s.tcpTables = append(s.tcpTables, p4)
+		}
+		if v6 {
+			s.tcpTables = append(s.tcpTables, p6)
+		}
+	}
+	add(s.tcp, inspect.ProtoTCP, inspect.ProtoTCP6)
+	add(s.udp, inspect.ProtoUDP, inspect.ProtoUDP6)
+	add(s.udpl, inspect.ProtoUDPLite, inspect.ProtoUDPLite6)
+	add(s.raw, inspect.ProtoRaw, inspect.ProtoRaw6)
+	s.unixTable = all || s.unixAF
+	return s
+}
+
+// Validate reports every usage error (exit 2) and the requests this
+// machine cannot serve (exit 1), before anything is read. It checks
+// --proc-root and --host-root once and keeps the FS they give.
+func (o *netstatOptions) Validate() error {
+	for _, f := range o.families {
+		if !knownFamily(f) && !contains([]string{"ddp", "ec"}, f) {
+			return usage(kube.WithHint(fmt.Errorf("unknown address family `%s'; use inet, inet6 or unix", f), o.ko.RawArgs, ""))
+		}
+	}
+	if o.formatErr != nil {
+		return usage(o.formatErr)
+	}
+	if o.modes > 1 {
+		return usagef("-i, -r, -s and -M are mutually exclusive; choose one")
+	}
+	fs, err := newFS(o.procRoot, o.hostRoot)
+	if err != nil && o.nodeLocal {
+		return err
+	}
 	if err != nil {
-		oneLine(streams.ErrOut, err)
+		// No /proc on this client: only the exec path's temporary tree is read.
+		fs = inspect.FS{ProcRoot: o.procRoot, HostRoot: o.hostRoot}
 	}
-	return exitCode(err)
+	o.fs = fs
+	if err := o.peer.validate(); err != nil {
+		return err
+	}
+	if err := o.checkPlatform(); err != nil {
+		return err
+	}
+	if o.continuousSet && (o.continuous < 1 || o.continuous > maxSeconds) {
+		return badSeconds("--continuous", strconv.Itoa(o.continuous))
+	}
+	if o.groups {
+		return usagef("-g (multicast group memberships) is not supported; use 'ip maddr show'")
+	}
+	if o.selinux {
+		return problemf("SELinux is not enabled on this machine.")
+	}
+	if o.mode == modeStatistics {
+		for _, f := range o.families {
+			if f != "inet" && f != "inet6" {
+				return problemf("No statistics support for specified address family: %s", f)
+			}
+		}
+	}
+	if o.mode == modeRoute {
+		for _, f := range o.families {
+			if f != "inet" && f != "inet6" {
+				return usagef("No routing for address family `%s'.", f)
+			}
+		}
+	}
+	if err := o.contradictions(); err != nil {
+		return err
+	}
+	if o.ko.Container != "" && len(o.targets) == 0 && o.ko.Selector == "" && !o.ko.AllNamespaces && o.ko.Node == "" {
+		return usagef("--container needs a pod target: kubectl-netstat POD --container %s", o.ko.Container)
+	}
+	for _, t := range o.targets {
+		if strings.HasPrefix(t, "-") {
+			return usagef("unexpected argument %q", t)
+		}
+		if err := checkTarget(t); err != nil {
+			return kube.WithHint(err, o.ko.RawArgs, t)
+		}
+	}
+	return nil
 }
 
-func (o *netstatOptions) printVersion() {
-	fmt.Fprintf(o.Out, "kubectl-netstat %s\nnet-tools netstat 2.10 compatible output\n", version)
+// contradictions rejects flags and targets that ask for two different things,
+// rather than silently obeying one of them.
+func (o *netstatOptions) contradictions() error {
+	if o.allContainers {
+		switch {
+		case len(o.targets) > 0:
+			return usagef("--all-containers shows every namespace on this host, %s names one: give one or the other", strings.Join(o.targets, " "))
+		case o.ko.Selector != "" || o.ko.AllNamespaces || o.ko.Node != "":
+			return usagef("--all-containers shows this host's namespaces, --selector/--all-namespaces/--node choose pods through the API: give one or the other")
+		case o.ko.Container != "":
+			return usagef("--all-containers shows every container; to narrow to one, use container/%s (or POD --container %s)", o.ko.Container, o.ko.Container)
+		}
+	}
+	if o.ko.Container != "" && o.mode != modeSockets && o.mode != modeHelp && o.mode != modeVersion {
+		return usagef("--container narrows socket rows to one container; -r, -i and -s show the whole network namespace: drop --container")
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// checkTarget rejects targets that cannot name anything, before any lookup:
+// an empty one, an unknown kind, an empty name, a PID that is not a number.
+func checkTarget(t string) error {
+	const kinds = "use POD, pod/NAME, container/NAME-OR-ID, pid/PID or netns/PATH-OR-INODE"
+	if strings.TrimSpace(t) == "" {
+		return usagef("empty target: %s", kinds)
+	}
+	kind, arg, ok := strings.Cut(t, "/")
+	if !ok {
+		return nil // a pod name
+	}
+	switch kind {
+	case "container", "ctr", "netns", "node", "nodes", "no":
+	case "pod", "pods", "po":
+		if ns, name, two := strings.Cut(arg, "/"); two && (ns == "" || name == "" || strings.Contains(name, "/")) {
+			return usagef("target %q: use pod/NAME or pod/NAMESPACE/NAME", t)
+		}
+	case "pid":
+		if pid, err := strconv.Atoi(arg); err != nil || pid <= 0 {
+			return usagef("target %q: %q is not a process ID (pid/1234)", t, arg)
+		}
+	default:
+		return usagef("target %q: unknown kind %q: %s", t, kind, kinds)
+	}
+	if arg == "" {
+		return usagef("target %q: empty name: %s", t, kinds)
+	}
+	return nil
+}
+
+// newFS checks --proc-root and --host-root once. The proc root must be a
+// procfs: an empty directory or a copied tree would give the live kernel's
+// sockets with no processes and misattribute everything.
+func newFS(procRoot, hostRoot string) (inspect.FS, error) {
+	fs, err := inspect.NewFS(procRoot, hostRoot)
+	if err != nil {
+		return fs, usage(err)
+	}
+	if !inspect.IsProcfs(fs.ProcRoot) {
+		return fs, usagef("--proc-root %s: not a procfs mount (mount -t proc proc DIR, or omit the flag)", fs.ProcRoot)
+	}
+	return fs, nil
 }

@@ -2,18 +2,19 @@ package cmd
 
 import (
 	"bytes"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"strings"
 	"testing"
 )
 
 // runAs is Run with the platform switched to a client that cannot read
 // its own node (what a macOS or Windows build is).
-func runAs(nodeLocal bool, args []string, streams IOStreams) int {
+func runAs(nodeLocal bool, args []string, streams genericiooptions.IOStreams) int {
 	o := newNetstatOptions(streams)
 	o.nodeLocal = nodeLocal
 	o.pre = preprocess(args)
 	o.ko.RawArgs = args
-	cmd := newCmdNetstat(o)
+	cmd := newRootCmd(o)
 	cmd.SetArgs(o.pre.args)
 	err := platformError(cmd.Execute())
 	if err != nil {
@@ -33,7 +34,7 @@ func TestNonLinuxClientRefusesNodeLocal(t *testing.T) {
 		{"netns/x"}, {"--method", "local", "web"}, {"namespaces"}, {"containers", "-o", "json"},
 	} {
 		var out, errOut bytes.Buffer
-		code := runAs(false, args, IOStreams{Out: &out, ErrOut: &errOut})
+		code := runAs(false, args, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut})
 		msg := errOut.String()
 		if code != exitProblem || out.Len() != 0 || strings.Count(msg, "\n") != 1 ||
 			!strings.Contains(msg, "node-local") || !strings.Contains(msg, "kubectl netstat POD") || !strings.Contains(msg, "on the node") {
@@ -42,13 +43,13 @@ func TestNonLinuxClientRefusesNodeLocal(t *testing.T) {
 	}
 	// A pod target goes to the API: with no kubeconfig that is the error, not a platform one.
 	var out, errOut bytes.Buffer
-	code := runAs(false, []string{"-tln", "web"}, IOStreams{Out: &out, ErrOut: &errOut})
+	code := runAs(false, []string{"-tln", "web"}, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut})
 	if code != exitProblem || !strings.Contains(errOut.String(), "Kubernetes API") || strings.Contains(errOut.String(), "node-local") {
 		t.Errorf("pod target on a non-Linux client: exit %d, stderr %q", code, errOut.String())
 	}
 	for _, args := range [][]string{{"-V"}, {"-h"}} {
 		var out, errOut bytes.Buffer
-		if code := runAs(false, args, IOStreams{Out: &out, ErrOut: &errOut}); code != 0 || out.Len() == 0 {
+		if code := runAs(false, args, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}); code != 0 || out.Len() == 0 {
 			t.Errorf("%q on a non-Linux client: exit %d, stderr %q", args, code, errOut.String())
 		}
 	}
@@ -61,13 +62,13 @@ func TestNonLinuxClientAudit(t *testing.T) {
 	t.Setenv("KUBECONFIG", "")
 	t.Setenv("HOME", t.TempDir())
 	var out, errOut bytes.Buffer
-	if code := runAs(false, []string{"audit"}, IOStreams{Out: &out, ErrOut: &errOut}); code != exitProblem ||
+	if code := runAs(false, []string{"audit"}, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}); code != exitProblem ||
 		!strings.Contains(errOut.String(), "node-local") || !strings.Contains(errOut.String(), "--all-nodes") {
 		t.Errorf("audit: exit %d, stderr %q", code, errOut.String())
 	}
 	out.Reset()
 	errOut.Reset()
-	if code := runAs(false, []string{"audit", "--all-nodes"}, IOStreams{Out: &out, ErrOut: &errOut}); code != exitProblem ||
+	if code := runAs(false, []string{"audit", "--all-nodes"}, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}); code != exitProblem ||
 		strings.Contains(errOut.String(), "node-local") || !strings.Contains(errOut.String(), "kubeconfig") {
 		t.Errorf("audit --all-nodes: exit %d, stderr %q", code, errOut.String())
 	}

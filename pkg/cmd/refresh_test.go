@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"os"
 	"os/exec"
 	"runtime"
@@ -56,16 +57,16 @@ func TestRefreshesFlat(t *testing.T) {
 		t.Cleanup(func() { exec.Command("ip", "netns", "delete", name).Run() })
 	}
 	args := []string{"--all-containers", "-tulpn"}
-	o := newNetstatOptions(IOStreams{Out: io.Discard, ErrOut: io.Discard})
+	o := newNetstatOptions(genericiooptions.IOStreams{Out: io.Discard, ErrOut: io.Discard})
 	o.pre = preprocess(args)
-	cmd := newCmdNetstat(o)
+	cmd := newRootCmd(o)
 	if err := cmd.ParseFlags(o.pre.args); err != nil {
 		t.Fatal(err)
 	}
-	if err := o.complete(cmd, cmd.Flags().Args()); err != nil {
+	if err := o.Complete(cmd, cmd.Flags().Args()); err != nil {
 		t.Fatal(err)
 	}
-	if err := o.validate(); err != nil {
+	if err := o.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	sc, err := o.newScene(context.Background())

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"strings"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
 	"github.com/kubectl-netstat/kubectl-netstat/inspect/names"
@@ -23,6 +22,17 @@ func nodeLocalHint() string {
 	return fmt.Sprintf("is node-local and works on Linux only (this is %s/%s); for a pod use 'kubectl netstat POD' (read through the Kubernetes API by --method agent or exec), or run kubectl-netstat on the node", runtime.GOOS, runtime.GOARCH)
 }
 
+// nodeLocalError is a node-local request on a client that is not Linux
+// (exit 1): what was asked, the hint, and extra advice.
+type nodeLocalError struct{ what, extra string }
+
+func (e *nodeLocalError) Error() string { return e.what + " " + nodeLocalHint() + e.extra }
+func (e *nodeLocalError) Unwrap() error { return inspect.ErrNodeLocal }
+
+func nodeLocal(what, extra string) error {
+	return &exitError{code: exitProblem, err: &nodeLocalError{what: what, extra: extra}}
+}
+
 // checkPlatform refuses, on a non-Linux client, every request that needs
 // this machine's /proc or namespaces: no target, --all-containers,
 // container/…, pid/…, netns/… and --method local.
@@ -33,13 +43,13 @@ func (o *netstatOptions) checkPlatform() error {
 	_, local := splitTargets(o.targets)
 	switch {
 	case o.allContainers:
-		return &exitError{code: exitProblem, msg: "--all-containers " + nodeLocalHint()}
+		return nodeLocal("--all-containers", "")
 	case len(local) > 0:
-		return &exitError{code: exitProblem, msg: fmt.Sprintf("target %q %s", local[0], nodeLocalHint())}
+		return nodeLocal(fmt.Sprintf("target %q", local[0]), "")
 	case len(o.targets) == 0 && !o.ko.Listing():
-		return &exitError{code: exitProblem, msg: "reading this machine's own sockets " + nodeLocalHint()}
+		return nodeLocal("reading this machine's own sockets", "")
 	case o.ko.Method == kube.MethodLocal:
-		return &exitError{code: exitProblem, msg: "--method local " + nodeLocalHint()}
+		return nodeLocal("--method local", "")
 	}
 	return nil
 }
@@ -47,10 +57,11 @@ func (o *netstatOptions) checkPlatform() error {
 // platformError rewrites the bare inspect.ErrNodeLocal of a node-local
 // reader (a subcommand on a non-Linux client) into the one-line hint.
 func platformError(err error) error {
-	if err == nil || !errors.Is(err, inspect.ErrNodeLocal) || strings.Contains(err.Error(), "kubectl netstat POD") {
+	var nl *nodeLocalError
+	if err == nil || !errors.Is(err, inspect.ErrNodeLocal) || errors.As(err, &nl) {
 		return err
 	}
-	return &exitError{code: exitProblem, msg: "this command " + nodeLocalHint()}
+	return nodeLocal("this command", "")
 }
 
 // newRemoteScene is newScene for a client that cannot read its own node:
@@ -66,7 +77,7 @@ func (o *netstatOptions) newRemoteScene(ctx context.Context) (*scene, error) {
 		return nil, err
 	}
 	if !haveCluster {
-		return nil, &exitError{code: exitProblem, msg: "pods are read through the Kubernetes API on this platform, but no kubeconfig was found (set KUBECONFIG or --kubeconfig); or run kubectl-netstat on the node"}
+		return nil, problemf("pods are read through the Kubernetes API on this platform, but no kubeconfig was found (set KUBECONFIG or --kubeconfig); or run kubectl-netstat on the node")
 	}
 	for _, ref := range refs {
 		rp := remotePod{ref: ref, method: o.ko.Method}

@@ -51,7 +51,8 @@ func (v *nsView) reader(fs inspect.FS) *inspect.NetReader {
 // nameLookupTimeout bounds one reverse lookup; the resolver also has an overall budget.
 const nameLookupTimeout = 2 * time.Second
 
-func (o *netstatOptions) run(ctx context.Context) error {
+// Run prints the selected tables once, or every -c SECONDS until ctx ends.
+func (o *netstatOptions) Run(ctx context.Context) error {
 	switch o.mode {
 	case modeHelp:
 		return o.cmdHelp()
@@ -60,7 +61,7 @@ func (o *netstatOptions) run(ctx context.Context) error {
 		return nil
 	}
 	if o.masquerade {
-		return &exitError{code: exitProblem, msg: "no support for `ip_masquerade' on this system."}
+		return problemf("no support for `ip_masquerade' on this system.")
 	}
 	if ctx == nil {
 		ctx = context.Background()
@@ -368,7 +369,7 @@ func (o *netstatOptions) printSocketResult(w *bufio.Writer, sc *scene, v *nsView
 			fmt.Fprintf(o.ErrOut, "kubectl-netstat: no support for `%s' on this system.\n", afName(p))
 		}
 		if explicit && missing == nil {
-			missing = &exitError{code: exitProblem, silent: true}
+			missing = errSilent()
 		}
 	}
 	if text && o.sel.internetHeader {
@@ -389,7 +390,7 @@ func (o *netstatOptions) printSocketResult(w *bufio.Writer, sc *scene, v *nsView
 		}
 		w.Flush()
 		fmt.Fprintf(o.ErrOut, "kubectl-netstat: no support for `AF INET (sctp)' on this system.\n")
-		return &exitError{code: exitProblem, silent: true}
+		return errSilent()
 	}
 	for i := range res.Sockets {
 		s := &res.Sockets[i]
@@ -465,7 +466,7 @@ func (o *netstatOptions) nsErr(v *nsView, err error) error {
 
 // cmdHelp prints the command's help on stdout, like netstat -h.
 func (o *netstatOptions) cmdHelp() error {
-	c := newCmdNetstat(newNetstatOptions(o.IOStreams))
+	c := newRootCmd(newNetstatOptions(o.IOStreams))
 	c.SetOut(o.Out)
 	return c.Help()
 }

@@ -228,7 +228,7 @@ func (sc *scene) setViews(o *netstatOptions, inv *inspect.Inventory, selected []
 		h, err := openReadable(inv, ns)
 		if err != nil && !o.allContainers && isPermission(err) && denied == nil {
 			// A namespace asked for by name that this user may not enter.
-			denied = &exitError{code: exitProblem, msg: fmt.Sprintf("netns %d: %v; run as root to read it", ns.Inode, err)}
+			denied = problemf("netns %d: %w; run as root to read it", ns.Inode, err)
 		}
 		if err != nil {
 			// Vanished mid-run (process exited, mount removed, fd swapped) or
@@ -469,30 +469,17 @@ func findContainer(nss []*inspect.Netns, name string) (*inspect.Container, error
 			}
 		}
 	}
-	return nil, &exitError{code: exitProblem, msg: fmt.Sprintf("container %q not found in the target (containers: %s)", name, strings.Join(names, ", "))}
+	return nil, problemf("container %q not found in the target (containers: %s)", name, strings.Join(names, ", "))
 }
 
 // targetError turns a resolution failure into the one-line error, with the
 // kubectl-habit hint when the command line shows one.
 func (o *netstatOptions) targetError(t string, err error) error {
-	msg := kube.Hinted(trimSentinel(err), o.ko.RawArgs, t)
+	err = kube.WithHint(err, o.ko.RawArgs, t)
 	if errors.Is(err, inspect.ErrAmbiguous) {
-		return &usageError{msg: msg}
+		return usage(err)
 	}
-	if errors.Is(err, inspect.ErrNotFound) {
-		return &exitError{code: exitProblem, msg: msg}
-	}
-	return errors.New(msg)
-}
-
-// trimSentinel is err's text without a trailing ": not found": the sentinel
-// picks the exit code, and the message before it already says what is missing.
-func trimSentinel(err error) string {
-	msg := err.Error()
-	if errors.Is(err, inspect.ErrNotFound) {
-		msg = strings.TrimSuffix(msg, ": "+inspect.ErrNotFound.Error())
-	}
-	return msg
+	return problem(err)
 }
 
 // netnsLine is the "# netns …" line that precedes each namespace's block.

@@ -68,7 +68,7 @@ func (o *netstatOptions) printRoutes(w *bufio.Writer, sc *scene, v *nsView, out 
 			// multi-namespace listing the other namespaces still follow.
 			err = nil
 			if !sc.multi(o) {
-				noTable = &exitError{code: exitProblem, silent: true}
+				noTable = errSilent()
 			}
 		}
 		if err != nil {

@@ -5,122 +5,164 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
 	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
-// listOptions serves the `namespaces` and `containers` subcommands.
-type listOptions struct {
-	IOStreams
-	root   *netstatOptions
-	format output.Format
-	inv    *inspect.Inventory
-}
-
 func subcommands(root *netstatOptions) []*cobra.Command {
 	return []*cobra.Command{newCmdNamespaces(root), newCmdContainers(root), newCmdAudit(root)}
 }
 
-// complete parses the shared --output/--host-root/--proc-root flags and runs discovery.
-func (o *listOptions) complete(ctx context.Context, sockets bool) error {
+// listOptions is what the `namespaces` and `containers` subcommands share:
+// the root's --output/--host-root/--proc-root, and the host's inventory.
+type listOptions struct {
+	genericiooptions.IOStreams
+	root      *netstatOptions
+	args      []string
+	format    output.Format
+	formatErr error
+}
+
+// Complete takes the targets and the output format; no I/O.
+func (o *listOptions) Complete(cmd *cobra.Command, args []string) error {
+	o.args = args
+	o.format, o.formatErr = output.ParseFormat(o.root.outputFormat)
+	return nil
+}
+
+// Validate refuses targets (the commands list the whole host), a bad
+// --output, a bad --proc-root/--host-root, and a client that cannot read
+// its own node.
+func (o *listOptions) Validate(cmd *cobra.Command) error {
+	if len(o.args) > 0 {
+		return usagef("%s lists the whole host and takes no target (got %q); to read one namespace: kubectl-netstat %s -tulpn", cmd.Name(), o.args[0], o.args[0])
+	}
 	if !o.root.nodeLocal {
-		return &exitError{code: exitProblem, msg: "listing this machine's namespaces and containers " + nodeLocalHint()}
+		return nodeLocal("listing this machine's namespaces and containers", "")
 	}
-	f, err := output.ParseFormat(o.root.outputFormat)
-	if err != nil {
-		return usagef("%v", err)
+	if o.formatErr != nil {
+		return usage(o.formatErr)
 	}
-	o.format = f
 	fs, err := newFS(o.root.procRoot, o.root.hostRoot)
 	if err != nil {
 		return err
 	}
 	o.root.fs = fs
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	inv, err := fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: sockets})
-	if err != nil {
-		return err
-	}
-	o.inv = inv
-	n := newNotes(o.ErrOut, o.root.verbose, true, nil)
-	n.discovery(inv)
-	n.done()
 	return nil
 }
 
+// discover scans the host once, with its warnings noted.
+func (o *listOptions) discover(ctx context.Context) (*inspect.Inventory, error) {
+	inv, err := o.root.fs.DiscoverContext(ctx, inspect.DiscoverOptions{})
+	if err != nil {
+		return nil, err
+	}
+	n := newNotes(o.ErrOut, o.root.verbose, true, nil)
+	n.discovery(inv)
+	n.done()
+	return inv, nil
+}
+
+// namespacesOptions is `kubectl-netstat namespaces`.
+type namespacesOptions struct{ listOptions }
+
 func newCmdNamespaces(root *netstatOptions) *cobra.Command {
-	o := &listOptions{IOStreams: root.IOStreams, root: root}
+	o := &namespacesOptions{listOptions{IOStreams: root.IOStreams, root: root}}
 	return &cobra.Command{
 		Use:     "namespaces",
 		Aliases: []string{"netns", "ns"},
 		Short:   "List every network namespace on this host with its owner, processes and socket count",
 		Example: "  kubectl-netstat namespaces\n  kubectl-netstat namespaces --output json",
-		Args:    noArgs,
+		Args:    cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.complete(cmd.Context(), false); err != nil {
+			if err := o.Complete(cmd, args); err != nil {
 				return err
 			}
-			rows := make([]output.NamespaceRow, 0, len(o.inv.Netns))
-			denied := 0
-			for _, ns := range o.inv.Netns {
-				if err := cmd.Context().Err(); err != nil {
-					return err
-				}
-				n := countSockets(cmd.Context(), o.root, o.inv, ns)
-				if n < 0 && os.Geteuid() != 0 {
-					denied++
-				}
-				rows = append(rows, output.NamespaceRow{Netns: ns, Sockets: n})
+			if err := o.Validate(cmd); err != nil {
+				return err
 			}
-			deniedNotice(o.ErrOut, o.root.fs, o.inv, denied, len(o.inv.Netns))
-			switch o.format {
-			case output.FormatJSON, output.FormatNDJSON:
-				recs := make([]wire.NamespaceRecord, len(rows))
-				for i, r := range rows {
-					recs[i] = output.NewNamespaceRecord(r)
-				}
-				return writeRecords(o.Out, o.format, recs)
-			}
-			return output.WriteNamespaces(o.Out, rows)
+			return o.Run(cmd.Context())
 		},
 	}
 }
 
+// Run lists the namespaces with their socket counts.
+func (o *namespacesOptions) Run(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	inv, err := o.discover(ctx)
+	if err != nil {
+		return err
+	}
+	rows := make([]output.NamespaceRow, 0, len(inv.Netns))
+	denied := 0
+	for _, ns := range inv.Netns {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := countSockets(ctx, o.root, inv, ns)
+		if n < 0 && os.Geteuid() != 0 {
+			denied++
+		}
+		rows = append(rows, output.NamespaceRow{Netns: ns, Sockets: n})
+	}
+	deniedNotice(o.ErrOut, o.root.fs, inv, denied, len(inv.Netns))
+	switch o.format {
+	case output.FormatJSON, output.FormatNDJSON:
+		recs := make([]wire.NamespaceRecord, len(rows))
+		for i, r := range rows {
+			recs[i] = output.NewNamespaceRecord(r)
+		}
+		return writeRecords(o.Out, o.format, recs)
+	}
+	return output.WriteNamespaces(o.Out, rows)
+}
+
+// containersOptions is `kubectl-netstat containers`.
+type containersOptions struct{ listOptions }
+
 func newCmdContainers(root *netstatOptions) *cobra.Command {
-	o := &listOptions{IOStreams: root.IOStreams, root: root}
+	o := &containersOptions{listOptions{IOStreams: root.IOStreams, root: root}}
 	return &cobra.Command{
 		Use:     "containers",
 		Aliases: []string{"ctr"},
 		Short:   "List the containers found on this host (no runtime daemon needed)",
 		Example: "  kubectl-netstat containers\n  kubectl-netstat containers --output json",
-		Args:    noArgs,
+		Args:    cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.complete(cmd.Context(), false); err != nil {
+			if err := o.Complete(cmd, args); err != nil {
 				return err
 			}
-			switch o.format {
-			case output.FormatJSON, output.FormatNDJSON:
-				recs := make([]wire.ContainerListRecord, len(o.inv.Containers))
-				for i, c := range o.inv.Containers {
-					recs[i] = output.NewContainerListRecord(c)
-				}
-				return writeRecords(o.Out, o.format, recs)
+			if err := o.Validate(cmd); err != nil {
+				return err
 			}
-			return output.WriteContainers(o.Out, o.inv.Containers)
+			return o.Run(cmd.Context())
 		},
 	}
 }
 
-// noArgs is cobra.NoArgs as a usage error (exit 2), naming the way to read one namespace.
-func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return usagef("%s lists the whole host and takes no target (got %q); to read one namespace: kubectl-netstat %s -tulpn", cmd.Name(), args[0], args[0])
+// Run lists the containers.
+func (o *containersOptions) Run(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
 	}
-	return nil
+	inv, err := o.discover(ctx)
+	if err != nil {
+		return err
+	}
+	switch o.format {
+	case output.FormatJSON, output.FormatNDJSON:
+		recs := make([]wire.ContainerListRecord, len(inv.Containers))
+		for i, c := range inv.Containers {
+			recs[i] = output.NewContainerListRecord(c)
+		}
+		return writeRecords(o.Out, o.format, recs)
+	}
+	return output.WriteContainers(o.Out, inv.Containers)
 }
 
 // countSockets counts a namespace's sockets of every table, -1 when it cannot be entered.
