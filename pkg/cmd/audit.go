@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -175,78 +174,36 @@ func (o *auditOptions) scanInventory(ctx context.Context) ([]audit.Listener, *in
 		q.TCPStates |= uint32(1) << inspect.TCPEstablished
 		o.peers.start(o, inv)
 	}
-	// The namespaces are read on socketReaders workers (the dumps are kernel
-	// work, and each open enters the namespace on a fresh thread); results
-	// are used in namespace order, so warnings and rows come out as before.
-	type nsRead struct {
-		res     *inspect.SocketResult
-		openErr error
-		err     error
-	}
-	reads := make([]chan nsRead, len(inv.Netns))
-	for k := range reads {
-		reads[k] = make(chan nsRead, 1)
-	}
-	next := make(chan int)
-	go func() {
-		defer close(next)
-		for k := range inv.Netns {
-			select {
-			case next <- k:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	var wg sync.WaitGroup
-	for range socketReaders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := range next {
-				h, err := openReadable(inv, inv.Netns[k])
-				if err != nil {
-					reads[k] <- nsRead{openErr: err}
-					continue
-				}
-				r := o.root.fs.NewNetReaderContext(ctx, h)
-				res, err := r.Sockets(q)
-				r.Close()
-				h.Close()
-				reads[k] <- nsRead{res: res, err: err}
-			}
-		}()
-	}
-	defer wg.Wait()
+	// Read on MultiReaders workers (the dumps are kernel work, and each
+	// open enters the namespace on a fresh thread); results are used in
+	// namespace order, so warnings and rows come out as before.
 	var ls []audit.Listener
-	for k, ns := range inv.Netns {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
-		}
-		var rd nsRead
-		select {
-		case rd = <-reads[k]:
-		case <-ctx.Done():
-			return nil, nil, ctx.Err()
-		}
-		if rd.openErr != nil {
-			notes.openFailed(ns, rd.openErr, false)
-			continue
-		}
-		res, err := rd.res, rd.err
-		if err != nil {
+	mr := o.root.fs.NewMultiReader(ctx)
+	defer mr.Close()
+	err = mr.ReadAll(inv, inv.Netns, q, true, func(ns *inspect.Netns, res *inspect.SocketResult, err error) error {
+		var oe *inspect.OpenError
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.As(err, &oe):
+			notes.openFailed(err, false)
+			return nil
+		case err != nil:
 			fmt.Fprintf(o.ErrOut, "kubectl-netstat: warning: netns %d: %v\n", ns.Inode, err)
-			continue
+			return nil
 		}
 		first := len(ls)
 		for i := range res.Sockets {
 			s := &res.Sockets[i]
-			s.Owner = inv.Procs.Owner(s.Inode)
 			if l, ok := audit.FromSocket(s, ns, inv.SocketContainer(ns, s.Owner), ns.Kind == inspect.NetnsHost); ok {
 				ls = append(ls, l)
 			}
 		}
 		o.peers.count(ls[first:], res.Sockets)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	if !o.deniedNoticed {
 		// Once, not once per namespace (512 lines) or per --watch pass.

@@ -256,7 +256,7 @@ func (o *netstatOptions) execView(ctx context.Context, rp remotePod) (*nsView, e
 	if o.flags.Programs {
 		fmt.Fprintln(o.ErrOut, "kubectl-netstat: -p is not available with --method=exec (no access to the node's processes); the column shows '-'")
 	}
-	return &nsView{h: nsenter.None(), ctx: ctx, fs: &fs, procOnly: true, remote: true, container: c, tmpDir: dir,
+	return &nsView{r: fs.NewNetReaderContext(ctx, nsenter.None()), exec: true, procOnly: true, remote: true, container: c, tmpDir: dir,
 		label: fmt.Sprintf("# netns - pod %s/%s (%s) containers: %s (read by exec)", rp.ref.Namespace, rp.ref.Name, c.Runtime, c.Name)}, nil
 }
 

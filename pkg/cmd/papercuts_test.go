@@ -164,8 +164,8 @@ func TestVanishedCounted(t *testing.T) {
 		var b bytes.Buffer
 		n := newNotes(&b, tc.verbose, true, nil)
 		n.discovery(inv)
-		n.openFailed(&inspect.Netns{Inode: 7}, err, tc.named)
-		n.openFailed(&inspect.Netns{Inode: 7}, err, tc.named)
+		n.openFailed(&inspect.OpenError{Netns: &inspect.Netns{Inode: 7}, Err: err}, tc.named)
+		n.openFailed(&inspect.OpenError{Netns: &inspect.Netns{Inode: 7}, Err: err}, tc.named)
 		n.done()
 		if b.String() != tc.want {
 			t.Errorf("verbose=%v named=%v: %q, want %q", tc.verbose, tc.named, b.String(), tc.want)

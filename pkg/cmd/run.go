@@ -6,46 +6,27 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
-	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
 	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
 // nsView is one network namespace to print.
 type nsView struct {
-	h     nsenter.Handle // None: the caller's own namespace, read without setns
 	netns *inspect.Netns // nil when no discovery ran
-	r     *inspect.NetReader
+	// r reads the namespace: the scene's MultiReader keeps it open across
+	// -c refreshes; an exec view owns its own.
+	r *inspect.NetReader
 
 	// Set for a pod read by exec: its /proc/net copied into a temporary tree.
-	fs        *inspect.FS
+	exec      bool
 	procOnly  bool
 	remote    bool // sockets belong to another host: no local process attribution
 	container *inspect.Container
 	tmpDir    string
 	label     string
-	// ctx ends the view's reads (a signal).
-	ctx context.Context
-}
-
-// reader returns the namespace's reader, opened once per run so each
-// namespace is entered once however often -c refreshes.
-func (v *nsView) reader(fs inspect.FS) *inspect.NetReader {
-	if v.r == nil {
-		if v.fs != nil {
-			fs = *v.fs
-		}
-		ctx := v.ctx
-		if ctx == nil {
-			ctx = context.Background()
-		}
-		v.r = fs.NewNetReaderContext(ctx, v.h)
-	}
-	return v.r
 }
 
 // nameLookupTimeout bounds one reverse lookup; the resolver also has an overall budget.
@@ -121,12 +102,9 @@ func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
 	}
 	multi := sc.multi(o)
 	out := &collected{}
-	var pre *socketPrefetch
-	if o.mode == modeSockets && len(sc.views) > 1 {
-		pre = o.prefetchSockets(sc.views)
-		defer pre.stop()
-	}
-	for k, v := range sc.views {
+	// printView prints view k under its "# netns" line and streams its rows.
+	printView := func(k int, print func(v *nsView) error) error {
+		v := sc.views[k]
 		if err := sc.ctx.Err(); err != nil {
 			// Interrupted: end a JSON array so the output so far parses.
 			if o.format == output.FormatJSON && out.json.Len() > 0 {
@@ -141,31 +119,43 @@ func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
 				fmt.Fprintln(w, netnsLine(v.netns))
 			}
 		}
-		var err error
-		switch o.mode {
-		case modeSockets:
-			if pre != nil {
-				r := pre.get(k)
-				err = o.printSocketResult(w, sc, v, out, r.res, r.err)
-				pre.release()
-			} else {
-				err = o.printSockets(w, sc, v, out)
-			}
-		case modeRoute:
-			err = o.printRoutes(w, sc, v, out)
-		case modeInterfaces:
-			err = o.printInterfaces(w, sc, v, iter, out)
-		case modeStatistics:
-			err = o.printStatistics(w, sc, v, out)
-		}
-		if err != nil {
+		if err := print(v); err != nil {
 			if o.format == output.FormatJSON && out.json.Len() > 0 {
 				out.json.Close(w)
 			}
 			return err
 		}
-		if err := out.flush(w, o.format); err != nil {
+		return out.flush(w, o.format)
+	}
+	if o.mode == modeSockets {
+		// Read ahead of the renderer (MultiReader.Sockets), rendered in order.
+		rs := make([]*inspect.NetReader, len(sc.views))
+		for k, v := range sc.views {
+			rs[k] = v.r
+		}
+		err := sc.mr.Sockets(rs, func(k int) inspect.SocketQuery { return o.viewQuery(sc.views[k]) },
+			func(k int, res *inspect.SocketResult, err error) error {
+				return printView(k, func(v *nsView) error { return o.printSocketResult(w, sc, v, out, res, err) })
+			})
+		if err != nil {
 			return err
+		}
+	} else {
+		for k := range sc.views {
+			err := printView(k, func(v *nsView) error {
+				switch o.mode {
+				case modeRoute:
+					return o.printRoutes(w, sc, v, out)
+				case modeInterfaces:
+					return o.printInterfaces(w, sc, v, iter, out)
+				case modeStatistics:
+					return o.printStatistics(w, sc, v, out)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
 		}
 	}
 	// Pods on other nodes come last, through their agents.
@@ -269,81 +259,6 @@ func afName(p inspect.Proto) string {
 		return "AF INET (raw)"
 	}
 	return "AF UNIX"
-}
-
-// socketReaders bounds how many namespaces are read at once: the sock_diag
-// dumps are kernel work (each walks the whole established hash), so two
-// cores read two namespaces while the main goroutine renders in order.
-const socketReaders = 2
-
-// socketPrefetch reads the views' socket tables ahead of the renderer, at
-// most socketReaders at a time. A slot is taken before a read and given back
-// after its view is rendered, so at most socketReaders results are held.
-type socketPrefetch struct {
-	done     []chan socketRead
-	slots    chan struct{}
-	quit     chan struct{}
-	produced chan struct{}  // closed when the producer has started its last read
-	reads    sync.WaitGroup // reads in flight
-}
-
-type socketRead struct {
-	res *inspect.SocketResult
-	err error
-}
-
-func (o *netstatOptions) prefetchSockets(views []*nsView) *socketPrefetch {
-	p := &socketPrefetch{
-		done:  make([]chan socketRead, len(views)),
-		slots: make(chan struct{}, socketReaders),
-		quit:  make(chan struct{}),
-	}
-	for k := range p.done {
-		p.done[k] = make(chan socketRead, 1)
-	}
-	// Each view's reader is created here, before any read starts, so the
-	// goroutines never touch shared state.
-	readers := make([]*inspect.NetReader, len(views))
-	for k, v := range views {
-		readers[k] = v.reader(o.fs)
-	}
-	p.produced = make(chan struct{})
-	go func() {
-		defer close(p.produced)
-		for k := range views {
-			select {
-			case p.slots <- struct{}{}:
-			case <-p.quit:
-				return
-			}
-			p.reads.Add(1)
-			go func() {
-				defer p.reads.Done()
-				res, err := readers[k].Sockets(o.viewQuery(views[k]))
-				p.done[k] <- socketRead{res, err}
-			}()
-		}
-	}()
-	return p
-}
-
-// get waits for view k's tables.
-func (p *socketPrefetch) get(k int) socketRead { return <-p.done[k] }
-
-// release frees the slot of the view just rendered.
-func (p *socketPrefetch) release() { <-p.slots }
-
-// stop ends the prefetching (early, after an error) and waits for the reads
-// in flight, so the readers can be reused or closed.
-func (p *socketPrefetch) stop() {
-	close(p.quit)
-	<-p.produced
-	p.reads.Wait()
-}
-
-func (o *netstatOptions) printSockets(w *bufio.Writer, sc *scene, v *nsView, out *collected) error {
-	res, err := v.reader(o.fs).Sockets(o.viewQuery(v))
-	return o.printSocketResult(w, sc, v, out, res, err)
 }
 
 func (o *netstatOptions) printSocketResult(w *bufio.Writer, sc *scene, v *nsView, out *collected, res *inspect.SocketResult, err error) error {

@@ -15,7 +15,6 @@ import (
 	"github.com/kubectl-netstat/kubectl-netstat/inspect/names"
 	"github.com/kubectl-netstat/kubectl-netstat/internal/safefile"
 	"github.com/kubectl-netstat/kubectl-netstat/kube"
-	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
 	"github.com/kubectl-netstat/kubectl-netstat/output"
 )
 
@@ -24,6 +23,8 @@ import (
 // is rebuilt each refresh, as netstat rebuilds its -p map.
 type scene struct {
 	views []*nsView
+	// mr opens the local views' namespaces once and reads them ahead.
+	mr    *inspect.MultiReader
 	inv   *inspect.Inventory
 	procs *inspect.ProcTable
 	names output.Names
@@ -63,7 +64,7 @@ func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
 	if !o.nodeLocal {
 		return o.newRemoteScene(ctx)
 	}
-	sc := &scene{names: output.NoNames{}, ctx: ctx}
+	sc := &scene{names: output.NoNames{}, ctx: ctx, mr: o.fs.NewMultiReader(ctx)}
 	if !(o.flags.NumericHosts && o.flags.NumericPorts && o.flags.NumericUsers) && o.format == output.FormatText {
 		n := names.New("/", nameLookupTimeout)
 		n.Ctx = ctx
@@ -77,7 +78,8 @@ func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
 	}
 	sc.needDiscovery = len(o.targets) > 0 || o.allContainers || o.format != output.FormatText || o.ko.Listing()
 	if !sc.needDiscovery {
-		sc.views = []*nsView{{h: nsenter.None(), ctx: ctx}}
+		r, _ := sc.mr.Reader(nil, nil) // the caller's own namespace: nothing to open
+		sc.views = []*nsView{{r: r}}
 		return sc, nil
 	}
 	sc.lazyWanted = o.lazyOwners()
@@ -211,35 +213,21 @@ func (o *netstatOptions) selectNetns(sc *scene, inv *inspect.Inventory, fromPods
 // of failing the run; one asked for by name is an error.
 func (sc *scene) setViews(o *netstatOptions, inv *inspect.Inventory, selected []*inspect.Netns, notes *notes) error {
 	var denied error
-	old := map[uint64]*nsView{}
-	for _, v := range sc.views {
-		if v.netns != nil && v.fs == nil {
-			old[v.netns.Inode] = v
-		}
-	}
+	sc.mr.Retain(selected)
 	views := make([]*nsView, 0, len(selected)+len(sc.execViews))
 	for _, ns := range selected {
-		if v := old[ns.Inode]; v != nil {
-			v.netns = ns
-			views = append(views, v)
-			delete(old, ns.Inode)
-			continue
-		}
-		h, err := openReadable(inv, ns)
+		r, err := sc.mr.Reader(inv, ns)
 		if err != nil && !o.allContainers && isPermission(err) && denied == nil {
 			// A namespace asked for by name that this user may not enter.
-			denied = problemf("netns %d: %w; run as root to read it", ns.Inode, err)
+			denied = problemf("%w; run as root to read it", err)
 		}
 		if err != nil {
 			// Vanished mid-run (process exited, mount removed, fd swapped) or
 			// not ours to enter: noted, and the run goes on.
-			notes.openFailed(ns, err, !o.allContainers)
+			notes.openFailed(err, !o.allContainers)
 			continue
 		}
-		views = append(views, &nsView{h: h, netns: ns, ctx: sc.ctx})
-	}
-	for _, v := range old {
-		v.close()
+		views = append(views, &nsView{r: r, netns: ns})
 	}
 	sc.views = append(views, sc.execViews...)
 	if !sc.deniedNoticed && o.allContainers {
@@ -401,14 +389,20 @@ func (sc *scene) close() {
 	for _, v := range sc.views {
 		v.close()
 	}
+	if sc.mr != nil {
+		sc.mr.Close()
+	}
 }
 
+// close releases what an exec view owns; the MultiReader closes the rest.
 func (v *nsView) close() {
+	if !v.exec {
+		return
+	}
 	if v.r != nil {
 		v.r.Close()
 		v.r = nil
 	}
-	v.h.Close()
 	if v.tmpDir != "" {
 		os.RemoveAll(v.tmpDir)
 	}
@@ -424,29 +418,6 @@ func (sc *scene) containerOf(v *nsView, s *inspect.Socket) *inspect.Container {
 		return sc.inv.SocketContainer(v.netns, s.Owner)
 	}
 	return nil
-}
-
-// openNetns opens a namespace of the inventory for reading; the scanner's
-// own namespace needs no handle and no setns.
-func openNetns(inv *inspect.Inventory, ns *inspect.Netns) (nsenter.Handle, error) {
-	if ns == nil || ns.Inode == inv.Procs.SelfNetnsIno {
-		return nsenter.None(), nil
-	}
-	return nsenter.Open(ns.Path)
-}
-
-// openReadable is openNetns that, for a user other than root, also checks
-// that the namespace can be entered: without CAP_SYS_ADMIN setns fails, and
-// that is better known before a header is printed.
-func openReadable(inv *inspect.Inventory, ns *inspect.Netns) (nsenter.Handle, error) {
-	h, err := openNetns(inv, ns)
-	if err == nil && h.IsOpen() && os.Geteuid() != 0 {
-		if err = nsenter.Do(h, func() error { return nil }); err != nil {
-			h.Close()
-			return nsenter.None(), err
-		}
-	}
-	return h, err
 }
 
 // keepContainerRow applies --container: rows owned by that container's processes.

@@ -27,7 +27,7 @@ func closeAll(files []*os.File) {
 }
 
 func (o *netstatOptions) printRoutes(w *bufio.Writer, sc *scene, v *nsView, out *collected) error {
-	r := v.reader(o.fs)
+	r := v.r
 	for _, fam := range o.routeFamilies() {
 		name := "route"
 		if fam == "inet6" {
@@ -101,7 +101,7 @@ func (o *netstatOptions) printRoutes(w *bufio.Writer, sc *scene, v *nsView, out 
 }
 
 func (o *netstatOptions) printInterfaces(w *bufio.Writer, sc *scene, v *nsView, iter int, out *collected) error {
-	r := v.reader(o.fs)
+	r := v.r
 	files, err := r.ProcNet("dev")
 	if err != nil {
 		return o.nsErr(v, err)
@@ -167,7 +167,7 @@ func (o *netstatOptions) printInterfaces(w *bufio.Writer, sc *scene, v *nsView, 
 }
 
 func (o *netstatOptions) printStatistics(w *bufio.Writer, sc *scene, v *nsView, out *collected) error {
-	r := v.reader(o.fs)
+	r := v.r
 	sel := output.StatsSelect{TCP: o.tcp, UDP: o.udp, UDPLite: o.udpLite, Raw: o.raw, SCTP: o.sctp}
 	v6 := o.sel.inet6 && !o.sel.inet
 	files, err := r.ProcNet("snmp", "netstat", "snmp6")

@@ -98,13 +98,31 @@ func (o *namespacesOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rows := make([]output.NamespaceRow, 0, len(inv.Netns))
-	denied := 0
-	for _, ns := range inv.Netns {
+	// Every table, every state; -1 for a namespace that cannot be entered or read.
+	counts := make(map[uint64]int, len(inv.Netns))
+	mr := o.root.fs.NewMultiReader(ctx)
+	defer mr.Close()
+	err = mr.ReadAll(inv, inv.Netns, inspect.SocketQuery{
+		Protos: []inspect.Proto{inspect.ProtoTCP, inspect.ProtoTCP6, inspect.ProtoUDP, inspect.ProtoUDP6,
+			inspect.ProtoUDPLite, inspect.ProtoUDPLite6, inspect.ProtoRaw, inspect.ProtoRaw6, inspect.ProtoUnix},
+		TCPStates: inspect.StatesAll, UDPStates: inspect.StatesAll,
+	}, false, func(ns *inspect.Netns, res *inspect.SocketResult, err error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n := countSockets(ctx, o.root, inv, ns)
+		counts[ns.Inode] = -1
+		if err == nil {
+			counts[ns.Inode] = len(res.Sockets)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rows := make([]output.NamespaceRow, 0, len(inv.Netns))
+	denied := 0
+	for _, ns := range inv.Netns {
+		n := counts[ns.Inode]
 		if n < 0 && os.Geteuid() != 0 {
 			denied++
 		}
@@ -163,26 +181,6 @@ func (o *containersOptions) Run(ctx context.Context) error {
 		return writeRecords(o.Out, o.format, recs)
 	}
 	return output.WriteContainers(o.Out, inv.Containers)
-}
-
-// countSockets counts a namespace's sockets of every table, -1 when it cannot be entered.
-func countSockets(ctx context.Context, o *netstatOptions, inv *inspect.Inventory, ns *inspect.Netns) int {
-	h, err := openReadable(inv, ns)
-	if err != nil {
-		return -1
-	}
-	defer h.Close()
-	r := o.fs.NewNetReaderContext(ctx, h)
-	defer r.Close()
-	res, err := r.Sockets(inspect.SocketQuery{
-		Protos: []inspect.Proto{inspect.ProtoTCP, inspect.ProtoTCP6, inspect.ProtoUDP, inspect.ProtoUDP6,
-			inspect.ProtoUDPLite, inspect.ProtoUDPLite6, inspect.ProtoRaw, inspect.ProtoRaw6, inspect.ProtoUnix},
-		TCPStates: inspect.StatesAll, UDPStates: inspect.StatesAll,
-	})
-	if err != nil {
-		return -1
-	}
-	return len(res.Sockets)
 }
 
 func writeRecords[T any](w interface{ Write([]byte) (int, error) }, f output.Format, recs []T) error {

@@ -83,10 +83,11 @@ func (n *notes) concerns(s string) bool {
 	return n.containers
 }
 
-// openFailed reports a namespace that could not be opened for reading. One
+// openFailed reports a namespace that could not be opened for reading
+// (err names it: an *inspect.OpenError). One
 // that vanished (its last process exited, its mount went away) is only
 // counted when it was not asked for by name.
-func (n *notes) openFailed(ns *inspect.Netns, err error, named bool) {
+func (n *notes) openFailed(err error, named bool) {
 	if isPermission(err) {
 		n.denied++
 		return
@@ -97,7 +98,7 @@ func (n *notes) openFailed(ns *inspect.Netns, err error, named bool) {
 		n.goneNetns++
 		return
 	}
-	fmt.Fprintf(n.w, "kubectl-netstat: warning: netns %d: %v\n", ns.Inode, err)
+	fmt.Fprintf(n.w, "kubectl-netstat: warning: %v\n", err)
 }
 
 // done prints the -v line about what vanished during the scan.
