@@ -2,7 +2,9 @@ package inspect
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	iofs "io/fs"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -29,13 +31,54 @@ type Inventory struct {
 	Procs      *ProcTable
 	// Host is the host's network namespace (nil only if it could not be determined).
 	Host     *Netns
-	Warnings []string
+	Warnings []Warning
 
 	byIno  map[uint64]*Netns
 	byID   map[string]*Container
 	extras map[*Container]*containerExtra
 	// hostIno is the host netns inode (0 when unknown).
 	hostIno uint64
+}
+
+// WarningKind says what a discovery warning is about, so a caller can tell
+// whether it concerns what was asked for.
+type WarningKind uint8
+
+const (
+	// WarnState: a runtime state file or mount table could not be used;
+	// containers may be missing or unnamed.
+	WarnState WarningKind = iota
+	// WarnPermission: processes or files this user may not read, routine
+	// without root (and in sandboxes even with it).
+	WarnPermission
+	// WarnHost: the scanner itself is placed oddly (not in the host
+	// network or cgroup namespace).
+	WarnHost
+	// WarnDangling: a netns directory entry (Path) that is no longer a
+	// mounted namespace.
+	WarnDangling
+)
+
+// Warning is a problem with one file or process that discovery went past.
+type Warning struct {
+	Kind WarningKind
+	// Path is the entry a WarnDangling warning is about.
+	Path string
+	Err  error
+}
+
+func (w Warning) Error() string { return w.Err.Error() }
+func (w Warning) Unwrap() error { return w.Err }
+
+// warn adds a warning; one whose cause is a permission refusal is routine.
+func (inv *Inventory) warn(kind WarningKind, errs ...error) {
+	for _, err := range errs {
+		k := kind
+		if errors.Is(err, iofs.ErrPermission) {
+			k = WarnPermission
+		}
+		inv.Warnings = append(inv.Warnings, Warning{Kind: k, Err: err})
+	}
 }
 
 // containerExtra holds per-container facts the model has no field for.
@@ -108,7 +151,7 @@ func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Invento
 	// Processes that exited during the scan are counted in t.Gone; the
 	// caller reports them with namespaces that vanished before it read them.
 	if len(t.Unreadable) > 0 {
-		inv.Warnings = append(inv.Warnings, fmt.Sprintf("%d processes only partly readable (permission denied), e.g. pid %d: their namespaces or containers may be missing",
+		inv.warn(WarnPermission, fmt.Errorf("%d processes only partly readable (permission denied), e.g. pid %d: their namespaces or containers may be missing",
 			len(t.Unreadable), t.Unreadable[0]))
 	}
 
@@ -118,7 +161,7 @@ func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Invento
 	// Unreadable (not root) it is no reference at all: keep the scanner's own.
 	if k := t.Entry(2); k != nil && k.Comm() == "kthreadd" && k.Kthread() && k.NetnsIno != 0 {
 		if k.NetnsIno != hostIno && hostIno != 0 {
-			inv.Warnings = append(inv.Warnings, fmt.Sprintf("this process is not in the host network namespace (self %d, host %d)", hostIno, k.NetnsIno))
+			inv.warn(WarnHost, fmt.Errorf("this process is not in the host network namespace (self %d, host %d)", hostIno, k.NetnsIno))
 		}
 		hostIno, hostDev = k.NetnsIno, k.NetnsDev
 	}
@@ -134,7 +177,7 @@ func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Invento
 		}
 	}
 	if selfCg != 0 && hostCg != 0 && selfCg != hostCg {
-		inv.Warnings = append(inv.Warnings, "this process is in a private cgroup namespace: cgroup paths are relative to it and containers may not be recognised (run with the host cgroup namespace)")
+		inv.warn(WarnHost, errors.New("this process is in a private cgroup namespace: cgroup paths are relative to it and containers may not be recognised (run with the host cgroup namespace)"))
 	}
 
 	get := func(ino uint64) *Netns {
@@ -202,7 +245,7 @@ func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Invento
 
 	// Bind mounts: every mount namespace's mountinfo, then the well-known dirs.
 	mounts, w := fs.nsfsMounts(ctx, t)
-	inv.Warnings = append(inv.Warnings, w...)
+	inv.warn(WarnState, w...)
 	visible := map[string]bool{}
 	for _, m := range mounts {
 		ns := get(m.Inode)
@@ -219,7 +262,7 @@ func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Invento
 			// Docker unmounts a removed container's netns file at once but
 			// deletes the file only in a later garbage collection: not a problem.
 			if !visible[name] && !visible[hostRunPath(name)] && filepath.Dir(hostRunPath(name)) != "/run/docker/netns" {
-				inv.Warnings = append(inv.Warnings, name+danglingSuffix)
+				inv.Warnings = append(inv.Warnings, Warning{Kind: WarnDangling, Path: name, Err: fmt.Errorf("%s: not a mounted network namespace (dangling bind mount?)", name)})
 			}
 			continue
 		}
@@ -275,16 +318,6 @@ func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Invento
 	return inv, nil
 }
 
-// danglingSuffix ends the warning about a netns directory entry that is no
-// longer a namespace; DanglingPath recognises it.
-const danglingSuffix = ": not a mounted network namespace (dangling bind mount?)"
-
-// DanglingPath returns the path a discovery warning is about when it reports a
-// dangling netns entry, so callers can tell whether it concerns what was asked for.
-func DanglingPath(warning string) (string, bool) {
-	return strings.CutSuffix(warning, danglingSuffix)
-}
-
 // attach makes e one of c's processes. The container's netns is the first
 // one seen that is not the host's: a host-netns process (a supervisor, monitor
 // or shim the cgroup rules missed) never decides it while the container has
@@ -329,19 +362,19 @@ func hostRunPath(p string) string {
 func (inv *Inventory) applyState(fs FS) {
 	conmons := conmonPIDs(inv.Procs)
 	roots := runtime.StorageRoots(fs, conmons)
-	userdata := func(p runtime.Paths) ([]runtime.StateRecord, []string) { return runtime.UserdataState(p, roots) }
+	userdata := func(p runtime.Paths) ([]runtime.StateRecord, []error) { return runtime.UserdataState(p, roots) }
 	var recs []runtime.StateRecord
 	// Managers first: their names and pods win over what a bare runtime's
 	// state or a CNI cache says about the same ID.
-	for _, load := range []func(runtime.Paths) ([]runtime.StateRecord, []string){runtime.ContainerdState, runtime.DockerState, userdata, runtime.LXCState, runtime.OCIRuntimeState, runtime.CNIState} {
+	for _, load := range []func(runtime.Paths) ([]runtime.StateRecord, []error){runtime.ContainerdState, runtime.DockerState, userdata, runtime.LXCState, runtime.OCIRuntimeState, runtime.CNIState} {
 		r, w := load(fs)
 		recs = append(recs, r...)
-		inv.Warnings = append(inv.Warnings, w...)
+		inv.warn(WarnState, w...)
 	}
 	names, w := runtime.StorageNames(fs, roots)
-	inv.Warnings = append(inv.Warnings, w...)
+	inv.warn(WarnState, w...)
 	pods, w := runtime.PodmanPods(fs, roots)
-	inv.Warnings = append(inv.Warnings, w...)
+	inv.warn(WarnState, w...)
 	logs := runtime.LogLinks(fs)
 	monitored := runtime.ConmonIDs(fs, conmons)
 

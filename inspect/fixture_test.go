@@ -160,11 +160,13 @@ func TestDiscoverScene(t *testing.T) {
 	// Bad input became warnings, not errors.
 	for _, w := range []string{dangling, bad, huge} {
 		found := false
+		var all []string
 		for _, x := range inv.Warnings {
-			found = found || strings.Contains(x, w)
+			found = found || strings.Contains(x.Error(), w)
+			all = append(all, x.Error())
 		}
 		if !found {
-			t.Errorf("no warning mentions %s; warnings:\n%s", w, strings.Join(inv.Warnings, "\n"))
+			t.Errorf("no warning mentions %s; warnings:\n%s", w, strings.Join(all, "\n"))
 		}
 	}
 
@@ -303,7 +305,7 @@ func TestDiscoverSceneEdges(t *testing.T) {
 		t.Errorf("private-mount netns = %+v, want named, no pids, opened via /proc/PID/root", privNS)
 	}
 	for _, w := range inv.Warnings {
-		if strings.Contains(w, priv) {
+		if strings.Contains(w.Error(), priv) {
 			t.Errorf("private-mount bind reported as dangling: %s", w)
 		}
 	}
@@ -345,7 +347,7 @@ func TestDiscoverHelperCgroupns(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range inv.Warnings {
-		os.Stdout.WriteString("WARNING " + w + "\n")
+		os.Stdout.WriteString("WARNING " + w.Error() + "\n")
 	}
 }
 
@@ -368,7 +370,7 @@ func TestDiscoverCgroupnsMismatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range inv.Warnings {
-		if strings.Contains(w, "cgroup namespace") {
+		if w.Kind == inspect.WarnHost && strings.Contains(w.Error(), "cgroup namespace") {
 			t.Errorf("cgroupns warning in the host cgroupns: %s", w)
 		}
 	}

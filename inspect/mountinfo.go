@@ -97,13 +97,13 @@ func unescapeMountinfo(s string) string {
 // direct path), so the result and the work after it grow with the mounts,
 // not with mounts × mount namespaces. Lines are filtered as bytes and only
 // nsfs lines are parsed.
-func (fs FS) NsfsMounts(t *ProcTable) ([]NsfsMount, []string) {
+func (fs FS) NsfsMounts(t *ProcTable) ([]NsfsMount, []error) {
 	return fs.nsfsMounts(context.Background(), t)
 }
 
-func (fs FS) nsfsMounts(ctx context.Context, t *ProcTable) ([]NsfsMount, []string) {
+func (fs FS) nsfsMounts(ctx context.Context, t *ProcTable) ([]NsfsMount, []error) {
 	var out []NsfsMount
-	var warns []string
+	var warns []error
 	done := map[uint64]bool{}
 	type key struct {
 		ino uint64
@@ -139,7 +139,7 @@ func (fs FS) nsfsMounts(ctx context.Context, t *ProcTable) ([]NsfsMount, []strin
 		done[e.MntnsIno] = true
 		ms, err := parseMountinfoNsfsBytes(buf)
 		if err != nil {
-			warns = append(warns, fmt.Sprintf("%s: %v", p, err))
+			warns = append(warns, fmt.Errorf("%s: %w", p, err))
 		}
 		for _, m := range ms {
 			k := key{m.Inode, m.MountPoint}

@@ -61,9 +61,9 @@ func ContainerdTasks(fs Paths) map[string]bool {
 // ContainerdState reads every task bundle under the containerd state roots:
 // <root>/io.containerd.runtime.v2.task/<ns>/<id>/{config.json,init.pid}, and
 // runc's <root>/runc/<ns>/<id>/state.json for tasks whose bundle is unreadable.
-func ContainerdState(fs Paths) ([]StateRecord, []string) {
+func ContainerdState(fs Paths) ([]StateRecord, []error) {
 	var recs []StateRecord
-	var warns []string
+	var warns []error
 	seen := map[string]bool{}
 	meta := containerdMeta{}
 	for _, root := range containerdRoots {
@@ -74,7 +74,7 @@ func ContainerdState(fs Paths) ([]StateRecord, []string) {
 			cfg, err := readParsed(cfgPath, parseOCIConfig)
 			if err != nil {
 				if !os.IsNotExist(err) {
-					warns = append(warns, fmt.Sprintf("%s: %v (skipped)", fs.HostRel(cfgPath), err))
+					warns = append(warns, fmt.Errorf("%s: %w (skipped)", fs.HostRel(cfgPath), err))
 				}
 				continue
 			}
@@ -99,7 +99,7 @@ func ContainerdState(fs Paths) ([]StateRecord, []string) {
 			}
 			st, err := readParsed(p, parseRuncState)
 			if err != nil {
-				warns = append(warns, fmt.Sprintf("%s: %v (skipped)", fs.HostRel(p), err))
+				warns = append(warns, fmt.Errorf("%s: %w (skipped)", fs.HostRel(p), err))
 				continue
 			}
 			ann := st.Annotations()

@@ -52,9 +52,9 @@ func userdataRecord(id string, c *OCIConfig) StateRecord {
 // of every storage driver in every store, giving CRI-O and Podman records.
 // config.json may sit in the graph root (Podman) or the run root (CRI-O); the
 // pidfile is in the run root.
-func UserdataState(fs Paths, roots []StorageRoot) ([]StateRecord, []string) {
+func UserdataState(fs Paths, roots []StorageRoot) ([]StateRecord, []error) {
 	var recs []StateRecord
-	var warns []string
+	var warns []error
 	seen := map[string]bool{}
 	for _, root := range roots {
 		for _, base := range []string{root.Run, root.Graph} {
@@ -69,7 +69,7 @@ func UserdataState(fs Paths, roots []StorageRoot) ([]StateRecord, []string) {
 				c, err := readParsed(p, parseOCIConfig)
 				if err != nil {
 					if !os.IsNotExist(err) {
-						warns = append(warns, fmt.Sprintf("%s: %v (skipped)", fs.HostRel(p), err))
+						warns = append(warns, fmt.Errorf("%s: %w (skipped)", fs.HostRel(p), err))
 					}
 					continue
 				}

@@ -83,9 +83,9 @@ func dockerRecord(id string, c *DockerConfig, hc *DockerHostConfig) StateRecord 
 var dockerRoots = []string{"/var/lib/docker"}
 
 // DockerState reads <data-root>/containers/<id>/{config.v2.json,hostconfig.json}.
-func DockerState(fs Paths) ([]StateRecord, []string) {
+func DockerState(fs Paths) ([]StateRecord, []error) {
 	var recs []StateRecord
-	var warns []string
+	var warns []error
 	for _, root := range dockerRoots {
 		dirs, _ := filepath.Glob(fs.Host(root, "containers", "*"))
 		for _, dir := range dirs {
@@ -93,14 +93,14 @@ func DockerState(fs Paths) ([]StateRecord, []string) {
 			c, err := readParsed(p, parseDockerConfig)
 			if err != nil {
 				if !os.IsNotExist(err) {
-					warns = append(warns, fmt.Sprintf("%s: %v (skipped)", fs.HostRel(p), err))
+					warns = append(warns, fmt.Errorf("%s: %w (skipped)", fs.HostRel(p), err))
 				}
 				continue
 			}
 			hp := filepath.Join(dir, "hostconfig.json")
 			hc, err := readParsed(hp, parseDockerHostConfig)
 			if err != nil && !os.IsNotExist(err) {
-				warns = append(warns, fmt.Sprintf("%s: %v (ignored)", fs.HostRel(hp), err))
+				warns = append(warns, fmt.Errorf("%s: %w (ignored)", fs.HostRel(hp), err))
 			}
 			id := filepath.Base(dir)
 			if c.ID != "" {

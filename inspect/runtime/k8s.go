@@ -80,14 +80,14 @@ func parseCNICache(r io.Reader) (*CNICache, error) {
 }
 
 // CNIState reads /var/lib/cni/results/*: each names a sandbox, its netns path and pod.
-func CNIState(fs Paths) ([]StateRecord, []string) {
+func CNIState(fs Paths) ([]StateRecord, []error) {
 	var recs []StateRecord
-	var warns []string
+	var warns []error
 	files, _ := filepath.Glob(fs.Host("/var/lib/cni/results", "*"))
 	for _, p := range files {
 		c, err := readParsed(p, parseCNICache)
 		if err != nil {
-			warns = append(warns, fmt.Sprintf("%s: %v (skipped)", fs.HostRel(p), err))
+			warns = append(warns, fmt.Errorf("%s: %w (skipped)", fs.HostRel(p), err))
 			continue
 		}
 		r := StateRecord{ID: c.ContainerID, Sandbox: true, SandboxID: c.ContainerID, NetnsPath: c.Netns, Source: fs.HostRel(p), CNI: true}

@@ -7,7 +7,7 @@ var lxcPaths = []string{"/var/lib/lxc"}
 
 // LXCState names LXC containers from <lxcpath>/<name>/config: the directory
 // name is the container's name (lxc-info -n), lxc.uts.name its hostname.
-func LXCState(fs Paths) ([]StateRecord, []string) {
+func LXCState(fs Paths) ([]StateRecord, []error) {
 	var recs []StateRecord
 	for _, dir := range lxcPaths {
 		files, _ := filepath.Glob(fs.Host(dir, "*", "config"))

@@ -177,9 +177,9 @@ func ConmonIDs(fs Paths, conmons []int) map[string]bool {
 
 // StorageNames reads containers.json and volatile-containers.json of every
 // storage driver under the stores' graph and run roots: id → entry.
-func StorageNames(fs Paths, roots []StorageRoot) (map[string]StorageContainer, []string) {
+func StorageNames(fs Paths, roots []StorageRoot) (map[string]StorageContainer, []error) {
 	out := map[string]StorageContainer{}
-	var warns []string
+	var warns []error
 	for _, root := range roots {
 		for _, dir := range []string{root.Graph, root.Run} {
 			for _, f := range []string{"containers.json", "volatile-containers.json"} {
@@ -188,7 +188,7 @@ func StorageNames(fs Paths, roots []StorageRoot) (map[string]StorageContainer, [
 					list, err := readParsed(p, parseStorageContainers)
 					if err != nil {
 						if !os.IsNotExist(err) {
-							warns = append(warns, fmt.Sprintf("%s: %v (skipped)", fs.HostRel(p), err))
+							warns = append(warns, fmt.Errorf("%s: %w (skipped)", fs.HostRel(p), err))
 						}
 						continue
 					}
@@ -234,9 +234,9 @@ type PodmanPodInfo struct {
 
 // PodmanPods reads Podman 4's <graph>/libpod/bolt_state.db of every store:
 // container id → pod. Podman 5's db.sql is not read (see README).
-func PodmanPods(fs Paths, roots []StorageRoot) (map[string]PodmanPodInfo, []string) {
+func PodmanPods(fs Paths, roots []StorageRoot) (map[string]PodmanPodInfo, []error) {
 	out := map[string]PodmanPodInfo{}
-	var warns []string
+	var warns []error
 	for _, root := range roots {
 		p := fs.Host(root.Graph, "libpod", "bolt_state.db")
 		st, err := os.Lstat(p)
@@ -252,7 +252,7 @@ func PodmanPods(fs Paths, roots []StorageRoot) (map[string]PodmanPodInfo, []stri
 			m, err = readBoltCopy(p)
 		}
 		if err != nil {
-			warns = append(warns, fmt.Sprintf("%s: %v (Podman pod names not shown)", fs.HostRel(p), err))
+			warns = append(warns, fmt.Errorf("%s: %w (Podman pod names not shown)", fs.HostRel(p), err))
 			continue
 		}
 		for id, info := range m {

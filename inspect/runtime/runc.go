@@ -88,9 +88,9 @@ func parseCrunStatus(r io.Reader) (*crunStatus, error) {
 // <root>/<id>/status. Records of a bare runtime carry Runtime runc/crun;
 // those under a manager's root carry the manager and are marked Managed
 // (StateRecord.Enrich) so they never invent a container of their own.
-func OCIRuntimeState(fs Paths) ([]StateRecord, []string) {
+func OCIRuntimeState(fs Paths) ([]StateRecord, []error) {
 	var recs []StateRecord
-	var warns []string
+	var warns []error
 	for _, root := range ociStateRoots {
 		name := "state.json"
 		if root.crun {
@@ -104,7 +104,7 @@ func OCIRuntimeState(fs Paths) ([]StateRecord, []string) {
 				s, err := readParsed(p, parseCrunStatus)
 				if err != nil {
 					if !os.IsNotExist(err) {
-						warns = append(warns, fmt.Sprintf("%s: %v (skipped)", fs.HostRel(p), err))
+						warns = append(warns, fmt.Errorf("%s: %w (skipped)", fs.HostRel(p), err))
 					}
 					continue
 				}
@@ -117,7 +117,7 @@ func OCIRuntimeState(fs Paths) ([]StateRecord, []string) {
 				s, err := readParsed(p, parseRuncState)
 				if err != nil {
 					if !os.IsNotExist(err) {
-						warns = append(warns, fmt.Sprintf("%s: %v (skipped)", fs.HostRel(p), err))
+						warns = append(warns, fmt.Errorf("%s: %w (skipped)", fs.HostRel(p), err))
 					}
 					continue
 				}

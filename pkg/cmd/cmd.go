@@ -1,11 +1,12 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
@@ -62,16 +63,14 @@ Single-letter flags mean what they mean to netstat; Kubernetes flags are long-on
 
 // flagError turns pflag's messages into netstat-like one-line usage errors.
 func flagError(err error) error {
-	msg := err.Error()
+	var ne *pflag.NotExistError
 	switch {
-	case strings.HasPrefix(msg, "unknown shorthand flag: "):
-		// "unknown shorthand flag: 'q' in -q"
-		l, _, _ := strings.Cut(strings.TrimPrefix(msg, "unknown shorthand flag: "), " in ")
-		return usagef("invalid option -- %s; see 'kubectl-netstat --help'", l)
-	case strings.HasPrefix(msg, "unknown flag: "):
-		return usagef("unrecognized option '%s'; see 'kubectl-netstat --help'", strings.TrimPrefix(msg, "unknown flag: "))
+	case errors.As(err, &ne) && ne.GetSpecifiedShortnames() != "":
+		return usagef("invalid option -- %q; see 'kubectl-netstat --help'", rune(ne.GetSpecifiedName()[0]))
+	case errors.As(err, &ne):
+		return usagef("unrecognized option '--%s'; see 'kubectl-netstat --help'", ne.GetSpecifiedName())
 	}
-	return usagef("%s; see 'kubectl-netstat --help'", msg)
+	return usagef("%w; see 'kubectl-netstat --help'", err)
 }
 
 // NewCmdNetstat builds the kubectl-netstat command for the command line in

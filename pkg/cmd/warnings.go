@@ -58,23 +58,24 @@ func (n *notes) discovery(inv *inspect.Inventory) {
 	if inv.Procs != nil {
 		n.goneProcs += inv.Procs.Gone
 	}
-	for _, s := range inv.Warnings {
-		if n.concerns(s) {
-			fmt.Fprintf(n.w, "kubectl-netstat: warning: %s\n", s)
+	for _, w := range inv.Warnings {
+		if n.concerns(w) {
+			fmt.Fprintf(n.w, "kubectl-netstat: warning: %v\n", w)
 		}
 	}
 }
 
-func (n *notes) concerns(s string) bool {
-	if isRoutineWarning(s) {
+func (n *notes) concerns(w inspect.Warning) bool {
+	if w.Kind == inspect.WarnPermission {
+		// Processes root cannot read are common in sandboxes.
 		return n.verbose
 	}
 	if n.verbose || n.hostWide {
 		return true
 	}
-	if p, ok := inspect.DanglingPath(s); ok {
+	if w.Kind == inspect.WarnDangling {
 		for _, a := range n.netnsArgs {
-			if a == p || filepath.Base(p) == a {
+			if a == w.Path || filepath.Base(w.Path) == a {
 				return true
 			}
 		}
@@ -113,10 +114,4 @@ func (n *notes) done() {
 
 func isVanished(err error) bool {
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH) || errors.Is(err, syscall.ENOENT)
-}
-
-// isRoutineWarning tells apart notes about processes whose namespaces root
-// cannot read (common in sandboxes) from warnings about bad input.
-func isRoutineWarning(s string) bool {
-	return strings.Contains(s, "only partly readable") || strings.Contains(s, "permission denied")
 }
