@@ -46,20 +46,22 @@ func (o *Options) apiError(err error, what, verb, resource, ns string) error {
 	case errors.Is(err, context.Canceled):
 		return err // Ctrl-C: not the server's fault
 	case apierrors.IsForbidden(err):
-		return errorf(ErrForbidden, "%s: missing RBAC permission %q on %q in namespace %q (see deploy/rbac.yaml): %s", what, verb, resource, ns, statusMessage(err))
+		return wrapf(ErrForbidden, err, "%s: missing RBAC permission %q on %q in namespace %q (see deploy/rbac.yaml): %s", what, verb, resource, ns, statusMessage(err))
 	case apierrors.IsUnauthorized(err):
-		return errorf(ErrForbidden, "%s: the API server rejected the credentials (401); check --kubeconfig/--context/--token", what)
+		return wrapf(ErrForbidden, err, "%s: the API server rejected the credentials (401); check --kubeconfig/--context/--token", what)
 	case isUnreachable(err):
 		host := ""
 		if o.RESTConfig != nil {
 			host = " at " + o.RESTConfig.Host
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
-			return errorf(ErrUnreachable, "%s: no answer from the API server%s within %s", what, host, o.requestTimeout())
+			return wrapf(ErrUnreachable, err, "%s: no answer from the API server%s within %s", what, host, o.requestTimeout())
 		}
-		return errorf(ErrUnreachable, "%s: cannot reach the API server%s: %s", what, host, rootCause(err))
+		return wrapf(ErrUnreachable, err, "%s: cannot reach the API server%s: %s", what, host, rootCause(err))
 	}
-	return fmt.Errorf("%s: %s", what, oneLine(err))
+	// Any other answer: its text on one line, the client-go error kept
+	// for errors.Is/As (apierrors.IsNotFound, …).
+	return &kubeError{cause: err, msg: fmt.Sprintf("%s: %s", what, oneLine(err))}
 }
 
 func statusMessage(err error) string {
@@ -100,16 +102,32 @@ func rootCause(err error) string {
 	}
 }
 
-// kubeError is a one-line message that matches a sentinel with errors.Is
-// without repeating the sentinel's words in the text.
+// kubeError is a one-line message that matches a sentinel (kind) with
+// errors.Is without repeating the sentinel's words in the text; cause, when
+// set, is the error it reports (client-go's, the kernel's), still reachable
+// by errors.Is/As.
 type kubeError struct {
-	kind error
-	msg  string
+	kind  error
+	cause error
+	msg   string
 }
 
 func (e *kubeError) Error() string { return e.msg }
-func (e *kubeError) Unwrap() error { return e.kind }
+func (e *kubeError) Unwrap() []error {
+	var errs []error
+	for _, err := range []error{e.kind, e.cause} {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
 
 func errorf(kind error, format string, a ...any) error {
 	return &kubeError{kind: kind, msg: fmt.Sprintf(format, a...)}
+}
+
+// wrapf is errorf that keeps cause in the chain.
+func wrapf(kind, cause error, format string, a ...any) error {
+	return &kubeError{kind: kind, cause: cause, msg: fmt.Sprintf(format, a...)}
 }

@@ -8,10 +8,6 @@ import (
 	"github.com/kubectl-netstat/kubectl-netstat/kube"
 )
 
-// netstat's short options that take no argument (getopt string
-// "A:CFMacdeghilnNoprsStuUvVWw2fx64?Z" minus A).
-const netstatNoArgLetters = "CFMacdeghilnNoprsStuUvVWw2fx64Z"
-
 // outputFormats are the values `-o FORMAT` accepts; anything else makes -o netstat's --timers.
 var outputFormats = map[string]bool{"text": true, "wide": true, "json": true, "ndjson": true}
 

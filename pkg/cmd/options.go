@@ -24,7 +24,7 @@ type netstatOptions struct {
 	route, interfaces, statistics      bool
 	masquerade, groups, cache, fib     bool
 	protocols                          []string
-	inetLong, inet6Long, unixLong      bool
+	inetLong, inet6Long                bool
 	ignoredD, selinux, symbolic        bool
 	help, showVersion                  bool
 

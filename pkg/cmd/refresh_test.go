@@ -69,7 +69,7 @@ func TestRefreshesFlat(t *testing.T) {
 	if err := o.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	sc, err := o.newScene(context.Background())
+	sc, err := o.newViewSet(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

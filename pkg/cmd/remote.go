@@ -64,10 +64,10 @@ func platformError(err error) error {
 	return nodeLocal("this command", "")
 }
 
-// newRemoteScene is newScene for a client that cannot read its own node:
+// newRemoteViewSet is newViewSet for a client that cannot read its own node:
 // every pod goes through the API server, by agent pod or by exec.
-func (o *netstatOptions) newRemoteScene(ctx context.Context) (*scene, error) {
-	sc := &scene{names: output.NoNames{}, ctx: ctx, remoteOnly: true, mr: o.fs.NewMultiReader(ctx)}
+func (o *netstatOptions) newRemoteViewSet(ctx context.Context) (*viewSet, error) {
+	sc := &viewSet{names: output.NoNames{}, ctx: ctx, remoteOnly: true, mr: o.fs.NewMultiReader(ctx)}
 	if !(o.flags.NumericHosts && o.flags.NumericPorts && o.flags.NumericUsers) && o.format == output.FormatText {
 		sc.names = names.New("/", nameLookupTimeout)
 	}

@@ -16,7 +16,7 @@ import (
 // nsView is one network namespace to print.
 type nsView struct {
 	netns *inspect.Netns // nil when no discovery ran
-	// r reads the namespace: the scene's MultiReader keeps it open across
+	// r reads the namespace: the viewSet's MultiReader keeps it open across
 	// -c refreshes; an exec view owns its own.
 	r *inspect.NetReader
 
@@ -47,7 +47,7 @@ func (o *netstatOptions) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	sc, err := o.newScene(ctx)
+	sc, err := o.newViewSet(ctx)
 	if err != nil {
 		return err
 	}
@@ -75,12 +75,12 @@ func (o *netstatOptions) Run(ctx context.Context) error {
 
 // multi reports whether several namespaces are (or may be) printed, each
 // under its "# netns" line.
-func (sc *scene) multi(o *netstatOptions) bool {
+func (sc *viewSet) multi(o *netstatOptions) bool {
 	return len(sc.views)+len(sc.remote) > 1 || o.allContainers || o.agentLines
 }
 
 // once prints one complete refresh for every selected namespace.
-func (o *netstatOptions) once(w *bufio.Writer, sc *scene, iter int) error {
+func (o *netstatOptions) once(w *bufio.Writer, sc *viewSet, iter int) error {
 	if err := sc.refresh(o); err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ type collected struct {
 }
 
 // wideTo is the run's wide table, started on first use.
-func (c *collected) wideTo(w io.Writer, o *netstatOptions, sc *scene) *output.WideWriter {
+func (c *collected) wideTo(w io.Writer, o *netstatOptions, sc *viewSet) *output.WideWriter {
 	if c.wide == nil {
 		c.wide = output.NewWideWriter(w, o.flags, sc.names)
 	}
@@ -261,7 +261,7 @@ func afName(p inspect.Proto) string {
 	return "AF UNIX"
 }
 
-func (o *netstatOptions) printSocketResult(w *bufio.Writer, sc *scene, v *nsView, out *collected, res *inspect.SocketResult, err error) error {
+func (o *netstatOptions) printSocketResult(w *bufio.Writer, sc *viewSet, v *nsView, out *collected, res *inspect.SocketResult, err error) error {
 	if err != nil {
 		return o.nsErr(v, err)
 	}

@@ -26,7 +26,7 @@ func closeAll(files []*os.File) {
 	}
 }
 
-func (o *netstatOptions) printRoutes(w *bufio.Writer, sc *scene, v *nsView, out *collected) error {
+func (o *netstatOptions) printRoutes(w *bufio.Writer, sc *viewSet, v *nsView, out *collected) error {
 	r := v.r
 	for _, fam := range o.routeFamilies() {
 		name := "route"
@@ -49,7 +49,7 @@ func (o *netstatOptions) printRoutes(w *bufio.Writer, sc *scene, v *nsView, out 
 			}
 			if o.format.IsJSON() {
 				for i := range rs {
-					rec := output.NewRoute6Record(&rs[i], v.netns, v.owner())
+					rec := output.NewRoute6Record(&rs[i], v.netns, v.attributed())
 					rec.Time = o.stamp
 					out.records = append(out.records, rec)
 				}
@@ -76,7 +76,7 @@ func (o *netstatOptions) printRoutes(w *bufio.Writer, sc *scene, v *nsView, out 
 		}
 		if o.format.IsJSON() {
 			for i := range rs {
-				rec := output.NewRoute4Record(&rs[i], v.netns, v.owner())
+				rec := output.NewRoute4Record(&rs[i], v.netns, v.attributed())
 				rec.Time = o.stamp
 				out.records = append(out.records, rec)
 			}
@@ -100,7 +100,7 @@ func (o *netstatOptions) printRoutes(w *bufio.Writer, sc *scene, v *nsView, out 
 	return nil
 }
 
-func (o *netstatOptions) printInterfaces(w *bufio.Writer, sc *scene, v *nsView, iter int, out *collected) error {
+func (o *netstatOptions) printInterfaces(w *bufio.Writer, sc *viewSet, v *nsView, iter int, out *collected) error {
 	r := v.r
 	files, err := r.ProcNet("dev")
 	if err != nil {
@@ -122,8 +122,8 @@ func (o *netstatOptions) printInterfaces(w *bufio.Writer, sc *scene, v *nsView, 
 	if o.flags.Extend > 0 && !o.format.IsJSON() {
 		// -ie prints ifconfig-style blocks, which also list IPv6 addresses.
 		var in6 []inspect.IfInet6
-		in6f, err := r.ProcNet("if_inet6")
-		if err == nil && in6f[0] != nil {
+		// No if_inet6 (IPv6 off) is no IPv6 address, not an error.
+		if in6f, ferr := r.ProcNet("if_inet6"); ferr == nil && in6f[0] != nil {
 			in6, err = inspect.ReadIfInet6(in6f[0])
 			in6f[0].Close()
 			if err != nil {
@@ -151,7 +151,7 @@ func (o *netstatOptions) printInterfaces(w *bufio.Writer, sc *scene, v *nsView, 
 			if !o.flags.All && ifs[i].Flags&1 == 0 {
 				continue
 			}
-			rec := output.NewInterfaceRecord(&ifs[i], v.netns, v.owner())
+			rec := output.NewInterfaceRecord(&ifs[i], v.netns, v.attributed())
 			rec.Time = o.stamp
 			out.records = append(out.records, rec)
 		}
@@ -166,7 +166,7 @@ func (o *netstatOptions) printInterfaces(w *bufio.Writer, sc *scene, v *nsView, 
 	return output.WriteInterfaces(w, ifs, o.flags)
 }
 
-func (o *netstatOptions) printStatistics(w *bufio.Writer, sc *scene, v *nsView, out *collected) error {
+func (o *netstatOptions) printStatistics(w *bufio.Writer, sc *viewSet, v *nsView, out *collected) error {
 	r := v.r
 	sel := output.StatsSelect{TCP: o.tcp, UDP: o.udp, UDPLite: o.udpLite, Raw: o.raw, SCTP: o.sctp}
 	v6 := o.sel.inet6 && !o.sel.inet
@@ -193,7 +193,7 @@ func (o *netstatOptions) printStatistics(w *bufio.Writer, sc *scene, v *nsView, 
 	}
 	if o.format.IsJSON() {
 		secs := append(append(snmp, netstat...), snmp6...)
-		out.records = append(out.records, output.NewStatsRecord(secs, v.netns, v.owner()))
+		out.records = append(out.records, output.NewStatsRecord(secs, v.netns, v.attributed()))
 		return nil
 	}
 	if v6 {
@@ -202,8 +202,9 @@ func (o *netstatOptions) printStatistics(w *bufio.Writer, sc *scene, v *nsView, 
 	return output.WriteStats4(w, snmp, netstat, sel)
 }
 
-// owner is the namespace's owning container, for route/interface records.
-func (v *nsView) owner() *inspect.Container {
+// attributed is the container the namespace is attributed to (its
+// Netns.Owner), for route, interface and statistics records.
+func (v *nsView) attributed() *inspect.Container {
 	if v.netns == nil {
 		return nil
 	}

@@ -18,10 +18,11 @@ import (
 	"github.com/kubectl-netstat/kubectl-netstat/output"
 )
 
-// scene is what one run looks at: the namespaces to print, the process table
-// and the host inventory. Handles are opened once per run; the process table
-// is rebuilt each refresh, as netstat rebuilds its -p map.
-type scene struct {
+// viewSet is what one run prints: its views (the namespaces to print), with
+// the process table and host inventory they are attributed from. Namespaces
+// are opened once per run; the process table is rebuilt each refresh, as
+// netstat rebuilds its -p map.
+type viewSet struct {
 	views []*nsView
 	// mr opens the local views' namespaces once and reads them ahead.
 	mr    *inspect.MultiReader
@@ -60,11 +61,11 @@ type scene struct {
 	peers *peerSource
 }
 
-func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
+func (o *netstatOptions) newViewSet(ctx context.Context) (*viewSet, error) {
 	if !o.nodeLocal {
-		return o.newRemoteScene(ctx)
+		return o.newRemoteViewSet(ctx)
 	}
-	sc := &scene{names: output.NoNames{}, ctx: ctx, mr: o.fs.NewMultiReader(ctx)}
+	sc := &viewSet{names: output.NoNames{}, ctx: ctx, mr: o.fs.NewMultiReader(ctx)}
 	if !(o.flags.NumericHosts && o.flags.NumericPorts && o.flags.NumericUsers) && o.format == output.FormatText {
 		n := names.New("/", nameLookupTimeout)
 		n.Ctx = ctx
@@ -152,7 +153,7 @@ func (o *netstatOptions) newScene(ctx context.Context) (*scene, error) {
 // selectNetns picks the namespaces to print from an inventory: all of them
 // (--all-containers), the targets', or the scanner's own. On a -c refresh
 // (first false) a target that no longer resolves is a warning, not the end.
-func (o *netstatOptions) selectNetns(sc *scene, inv *inspect.Inventory, fromPods []*inspect.Netns, first bool) ([]*inspect.Netns, error) {
+func (o *netstatOptions) selectNetns(sc *viewSet, inv *inspect.Inventory, fromPods []*inspect.Netns, first bool) ([]*inspect.Netns, error) {
 	if o.allContainers {
 		return inv.Netns, nil
 	}
@@ -211,7 +212,7 @@ func (o *netstatOptions) selectNetns(sc *scene, inv *inspect.Inventory, fromPods
 // refresh never prints, or holds open, a dead namespace. Namespaces this
 // user may not enter are counted for one notice (--all-containers) instead
 // of failing the run; one asked for by name is an error.
-func (sc *scene) setViews(o *netstatOptions, inv *inspect.Inventory, selected []*inspect.Netns, notes *notes) error {
+func (sc *viewSet) setViews(o *netstatOptions, inv *inspect.Inventory, selected []*inspect.Netns, notes *notes) error {
 	var denied error
 	sc.mr.Retain(selected)
 	views := make([]*nsView, 0, len(selected)+len(sc.execViews))
@@ -237,7 +238,7 @@ func (sc *scene) setViews(o *netstatOptions, inv *inspect.Inventory, selected []
 }
 
 // markShown records the inodes of the namespaces in views.
-func (sc *scene) markShown() {
+func (sc *viewSet) markShown() {
 	sc.shown = make(map[uint64]bool, len(sc.views))
 	for _, v := range sc.views {
 		sc.shown[sc.netnsIno(v)] = true
@@ -292,7 +293,7 @@ func (o *netstatOptions) lazyOwners() bool {
 }
 
 // netnsIno is the inode of a view's namespace (the scanner's own for the current one).
-func (sc *scene) netnsIno(v *nsView) uint64 {
+func (sc *viewSet) netnsIno(v *nsView) uint64 {
 	if v.netns != nil {
 		return v.netns.Inode
 	}
@@ -304,7 +305,7 @@ func (sc *scene) netnsIno(v *nsView) uint64 {
 
 // resolveOwners finds the owners of the rows of socks that will be shown,
 // walking as few fds as it can (see lazyOwners).
-func (sc *scene) resolveOwners(v *nsView, socks []inspect.Socket, f output.Flags) {
+func (sc *viewSet) resolveOwners(v *nsView, socks []inspect.Socket, f output.Flags) {
 	want := sc.want[:0]
 	for i := range socks {
 		s := &socks[i]
@@ -323,7 +324,7 @@ func (sc *scene) resolveOwners(v *nsView, socks []inspect.Socket, f output.Flags
 }
 
 // refresh rebuilds per-iteration state: the -p process table.
-func (sc *scene) refresh(o *netstatOptions) error {
+func (sc *viewSet) refresh(o *netstatOptions) error {
 	if sc.remoteOnly {
 		return nil
 	}
@@ -372,7 +373,7 @@ func (sc *scene) refresh(o *netstatOptions) error {
 }
 
 // noteOwners tells -v how -p owners were found, once per run.
-func (sc *scene) noteOwners(o *netstatOptions, t *inspect.ProcTable) {
+func (sc *viewSet) noteOwners(o *netstatOptions, t *inspect.ProcTable) {
 	if sc.noted || !o.verbose || !o.flags.Programs || t == nil || t.Owners == inspect.OwnersNone {
 		return
 	}
@@ -384,7 +385,7 @@ func (sc *scene) noteOwners(o *netstatOptions, t *inspect.ProcTable) {
 	}
 }
 
-func (sc *scene) close() {
+func (sc *viewSet) close() {
 	sc.peers.close()
 	for _, v := range sc.views {
 		v.close()
@@ -410,7 +411,7 @@ func (v *nsView) close() {
 
 // containerOf is the container a socket row is tagged with: the owning
 // process's container, else the namespace owner.
-func (sc *scene) containerOf(v *nsView, s *inspect.Socket) *inspect.Container {
+func (sc *viewSet) containerOf(v *nsView, s *inspect.Socket) *inspect.Container {
 	if v.container != nil {
 		return v.container
 	}
@@ -421,7 +422,7 @@ func (sc *scene) containerOf(v *nsView, s *inspect.Socket) *inspect.Container {
 }
 
 // keepContainerRow applies --container: rows owned by that container's processes.
-func (o *netstatOptions) keepContainerRow(sc *scene, v *nsView, s *inspect.Socket) bool {
+func (o *netstatOptions) keepContainerRow(sc *viewSet, v *nsView, s *inspect.Socket) bool {
 	if sc.container == nil {
 		return true
 	}
