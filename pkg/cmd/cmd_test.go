@@ -27,7 +27,7 @@ func runCmd(t *testing.T, args ...string) (string, string, int) {
 // with the subcommands, its own -h, and Complete/Validate errors as one
 // line with the contract's exit code.
 func TestNewCmdNetstatShape(t *testing.T) {
-	streams, _, out, _ := genericiooptions.NewTestIOStreams()
+	streams, _, _, _ := genericiooptions.NewTestIOStreams()
 	root := NewCmdNetstat(streams)
 	var names []string
 	for _, c := range root.Commands() {
@@ -60,5 +60,4 @@ func TestNewCmdNetstatShape(t *testing.T) {
 			t.Errorf("%q: exit %d, stderr %q; want exit %d and one line containing %q", tc.args, code, errOut, tc.code, tc.want)
 		}
 	}
-	_ = out
 }
