@@ -23,7 +23,7 @@ trap 'rm -rf "$work"' EXIT
 
 export CGO_ENABLED=0 GOARCH=$arch
 ldflags="-s -w"
-if [[ -n ${VERSION:-} ]]; then ldflags+=" -X main.version=$VERSION"; fi
+if [[ -n ${VERSION:-} ]]; then ldflags+=" -X github.com/kubectl-netstat/kubectl-netstat/pkg/cmd.version=$VERSION"; fi
 (cd "$root" && go build -trimpath -ldflags "$ldflags" -o "$work/kubectl-netstat" ./cmd/kubectl-netstat)
 (cd "$root" && go build -trimpath -ldflags "-s -w" -o "$work/pause" ./hack/pause)
 # The image writer is its own module (go-containerregistry stays out of the

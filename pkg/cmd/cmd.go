@@ -10,7 +10,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
+// version is set at build time with
+// -ldflags "-X github.com/kubectl-netstat/kubectl-netstat/pkg/cmd.version=…".
 var version = "v0.1.0-dev"
 
 // newRootCmd builds the root command and its subcommands around o.
