@@ -53,6 +53,12 @@ func problemf(format string, a ...any) error { return problem(fmt.Errorf(format,
 // errSilent is exit 1 with nothing more to print.
 func errSilent() error { return &exitError{code: exitProblem, silent: true} }
 
+// rootAdvice is a refusal whose text already tells the user to run as root.
+type rootAdvice struct{ err error }
+
+func (e *rootAdvice) Error() string { return e.err.Error() + "; run as root to read it" }
+func (e *rootAdvice) Unwrap() error { return e.err }
+
 // exitCode maps an error to the contract's exit codes.
 func exitCode(err error) int {
 	var ue *usageError
@@ -76,7 +82,8 @@ func oneLine(w io.Writer, err error) {
 		return
 	}
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
-	if errors.Is(err, inspect.ErrPermission) && !strings.Contains(msg, "root") {
+	var ra *rootAdvice
+	if errors.Is(err, inspect.ErrPermission) && !errors.As(err, &ra) {
 		msg += " (run as root)"
 	}
 	fmt.Fprintf(w, "kubectl-netstat: %s\n", msg)

@@ -220,7 +220,7 @@ func (sc *viewSet) setViews(o *netstatOptions, inv *inspect.Inventory, selected 
 		r, err := sc.mr.Reader(inv, ns)
 		if err != nil && !o.allContainers && isPermission(err) && denied == nil {
 			// A namespace asked for by name that this user may not enter.
-			denied = problemf("%w; run as root to read it", err)
+			denied = problem(&rootAdvice{err: err})
 		}
 		if err != nil {
 			// Vanished mid-run (process exited, mount removed, fd swapped) or
