@@ -261,13 +261,6 @@ func appendTimer(dst []byte, s *inspect.Socket) []byte {
 	return append(dst, ')')
 }
 
-// WriteInetRow writes one Internet socket row (see AppendInetRow). A
-// RowWriter avoids the per-row buffer.
-func WriteInetRow(w io.Writer, s *inspect.Socket, f Flags, n Names) error {
-	_, err := w.Write(AppendInetRow(make([]byte, 0, 160), s, f, n))
-	return err
-}
-
 // RowWriter renders socket rows to one writer through a reused buffer. It is
 // not safe for concurrent use.
 type RowWriter struct {

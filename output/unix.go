@@ -116,9 +116,3 @@ func AppendUnixRow(dst []byte, s *inspect.Socket, f Flags) []byte {
 	dst = append(dst, unixPathText(u.Path)...)
 	return append(dst, '\n')
 }
-
-// WriteUnixRow writes one UNIX socket row (see AppendUnixRow).
-func WriteUnixRow(w io.Writer, s *inspect.Socket, f Flags) error {
-	_, err := w.Write(AppendUnixRow(make([]byte, 0, 128), s, f))
-	return err
-}

@@ -20,18 +20,6 @@ type WideRow struct {
 	Foreign *inspect.Peer
 }
 
-// WriteWide renders every namespace's sockets as one table: netstat's
-// columns (addresses never truncated, as with -W) plus FOREIGN (the remote
-// end's cluster name), NETNS, RUNTIME, NAMESPACE, POD and CONTAINER.
-// Columns are as wide as their widest cell.
-func WriteWide(w io.Writer, rows []WideRow, f Flags, n Names) error {
-	ww := NewWideWriter(w, f, n)
-	for _, r := range rows {
-		ww.Add(r)
-	}
-	return ww.Flush()
-}
-
 // WideWriter streams the wide table one batch (a namespace) at a time, so
 // memory is bounded by the largest batch. Column widths are fixed by the
 // first batch and only grow: a later, wider cell widens its column from its
