@@ -71,8 +71,8 @@ type Listener struct {
 // are never listeners.
 //
 // c is the container the caller attributes the socket to; when it is nil the
-// owning process's container, then the netns owner, are used, so a row in a
-// pod's netns is still tagged with the pod when the process is unknown.
+// owning process's container, then the container the netns is attributed
+// to, are used, so a row in a pod's netns is still tagged with the pod when the process is unknown.
 // hostNetns says whether ns is the host's network namespace.
 func FromSocket(s *inspect.Socket, ns *inspect.Netns, c *inspect.Container, hostNetns bool) (Listener, bool) {
 	if s == nil {
@@ -101,7 +101,7 @@ func FromSocket(s *inspect.Socket, ns *inspect.Netns, c *inspect.Container, host
 		c = s.Owner.Container
 	}
 	if c == nil && ns != nil {
-		c = ns.Owner
+		c = ns.Attributed
 	}
 	l := Listener{
 		Netns:       ns,

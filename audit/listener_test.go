@@ -43,7 +43,7 @@ func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
 
 func TestFromSocket(t *testing.T) {
 	owner := &inspect.Container{Name: "pause", Sandbox: true}
-	ns := &inspect.Netns{Inode: 4026532000, Kind: inspect.NetnsPod, Owner: owner}
+	ns := &inspect.Netns{Inode: 4026532000, Kind: inspect.NetnsPod, Attributed: owner}
 	app := &inspect.Container{Name: "app"}
 	proc := &inspect.Process{PID: 42, Name: "srv", Container: app}
 	for _, tc := range []struct {
@@ -69,7 +69,7 @@ func TestFromSocket(t *testing.T) {
 			sock: inspect.Socket{Proto: inspect.ProtoTCP6, Local: ap("[::1]:80"), Remote: ap("[::1]:5000"), State: inspect.TCPTimeWait},
 		},
 		{
-			name:   "tcp6 v4-mapped loopback, no owner falls back to netns owner",
+			name:   "tcp6 v4-mapped loopback, no owner falls back to the netns attribution",
 			sock:   inspect.Socket{Proto: inspect.ProtoTCP6, Local: ap("[::ffff:127.0.0.1]:9000"), Remote: ap("[::]:0"), State: inspect.TCPListen},
 			want:   Listener{Netns: ns, Container: owner, Proto: inspect.ProtoTCP6, Addr: netip.MustParseAddr("::ffff:127.0.0.1"), Port: 9000, Exposure: ExposureLoopback},
 			wantOK: true,

@@ -104,8 +104,8 @@ func (inv *Inventory) CgroupOf(c *Container) *runtime.CgroupMatch {
 	return nil
 }
 
-// ContainerOf attributes a process: its own container, else the owner of its
-// network namespace (nil in the host netns or when nothing is known).
+// ContainerOf attributes a process: its own container, else the container its
+// network namespace is attributed to (nil in the host netns or when nothing is known).
 func (inv *Inventory) ContainerOf(p *Process) *Container {
 	if p == nil {
 		return nil
@@ -115,26 +115,27 @@ func (inv *Inventory) ContainerOf(p *Process) *Container {
 	}
 	if e := inv.Procs.Entry(p.PID); e != nil {
 		if ns := inv.byIno[e.NetnsIno]; ns != nil && ns.Kind != NetnsHost {
-			return ns.Owner
+			return ns.Attributed
 		}
 	}
 	return nil
 }
 
 // SocketContainer attributes a socket found in ns with owner process p (nil
-// when unknown): the owning process's container, else the netns owner.
+// when unknown): the owning process's container, else the container the netns is
+// attributed to.
 func (inv *Inventory) SocketContainer(ns *Netns, p *Process) *Container {
 	if c := inv.ContainerOf(p); c != nil {
 		return c
 	}
 	if ns != nil && ns.Kind != NetnsHost {
-		return ns.Owner
+		return ns.Attributed
 	}
 	return nil
 }
 
 // Discover scans /proc, the netns mounts and the runtimes' on-disk state and
-// resolves each network namespace's owner (see resolveOwners). Problems
+// attributes each network namespace to a container (see resolveAttribution). Problems
 // with single files or processes become Warnings; only a failed /proc scan is an error.
 func (fs FS) Discover(opt DiscoverOptions) (*Inventory, error) {
 	return fs.DiscoverContext(context.Background(), opt)
@@ -297,7 +298,7 @@ func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Invento
 		return nil, err
 	}
 	inv.applyState(fs)
-	inv.resolveOwners()
+	inv.resolveAttribution()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -602,12 +603,12 @@ func (inv *Inventory) netnsOfPath(fs FS, p string) uint64 {
 	return 0
 }
 
-// resolveOwners sets each namespace's Containers, Owner and Kind: the host
-// reference is host; a path runtime state names belongs to that owner;
+// resolveAttribution sets each namespace's Containers, Attributed and Kind: the host
+// reference is host; a path runtime state names belongs to that container;
 // otherwise the containers whose processes are in it decide (one pod, one
 // container, a NetworkMode=container: target), then bind-mount names, then
 // the fd that holds it.
-func (inv *Inventory) resolveOwners() {
+func (inv *Inventory) resolveAttribution() {
 	for _, c := range inv.Containers {
 		if c.NetnsInode == 0 {
 			continue
@@ -633,11 +634,11 @@ func (inv *Inventory) resolveOwners() {
 		if ns.Kind == NetnsHost {
 			continue
 		}
-		ns.Owner = inv.ownerOf(ns)
+		ns.Attributed = inv.attributionOf(ns)
 		switch {
-		case ns.Owner != nil && ns.Owner.Pod != nil:
+		case ns.Attributed != nil && ns.Attributed.Pod != nil:
 			ns.Kind = NetnsPod
-		case ns.Owner != nil:
+		case ns.Attributed != nil:
 			ns.Kind = NetnsContainer
 		case len(ns.Containers) > 0 && ns.Containers[0].Pod != nil:
 			ns.Kind = NetnsPod
@@ -649,12 +650,12 @@ func (inv *Inventory) resolveOwners() {
 	}
 }
 
-func (inv *Inventory) ownerOf(ns *Netns) *Container {
+func (inv *Inventory) attributionOf(ns *Netns) *Container {
 	cs := ns.Containers
 	if len(cs) == 0 {
 		return nil
 	}
-	// A sandbox owns its pod's namespace.
+	// A pod's namespace is attributed to its sandbox.
 	for _, c := range cs {
 		if c.Sandbox {
 			return c

@@ -113,20 +113,20 @@ func TestDiscoverScene(t *testing.T) {
 
 	// Owners and names of the namespaces.
 	_, webNS := got("web/nginx")
-	if webNS.Owner == nil || webNS.Owner.ID != web.SandboxID || !fxContains(webNS.Names, web.NetnsName) || len(webNS.Containers) != 3 {
-		t.Errorf("web netns: owner %+v names %v containers %d", webNS.Owner, webNS.Names, len(webNS.Containers))
+	if webNS.Attributed == nil || webNS.Attributed.ID != web.SandboxID || !fxContains(webNS.Names, web.NetnsName) || len(webNS.Containers) != 3 {
+		t.Errorf("web netns: owner %+v names %v containers %d", webNS.Attributed, webNS.Names, len(webNS.Containers))
 	}
 	_, apiNS := got("api/app")
-	if apiNS.Owner == nil || apiNS.Owner.ID != api.SandboxID || !apiNS.Owner.Sandbox || apiNS.Owner.Runtime != inspect.RuntimeCRIO ||
-		len(apiNS.Owner.PIDs) != 0 || !fxContains(apiNS.Names, api.NetnsName) {
-		t.Errorf("CRI-O netns owner = %+v, names %v; want process-less sandbox %s", apiNS.Owner, apiNS.Names, api.SandboxID)
+	if apiNS.Attributed == nil || apiNS.Attributed.ID != api.SandboxID || !apiNS.Attributed.Sandbox || apiNS.Attributed.Runtime != inspect.RuntimeCRIO ||
+		len(apiNS.Attributed.PIDs) != 0 || !fxContains(apiNS.Names, api.NetnsName) {
+		t.Errorf("CRI-O netns attributed to %+v, names %v; want process-less sandbox %s", apiNS.Attributed, apiNS.Names, api.SandboxID)
 	}
 	_, dNS := got("side")
-	if dNS.Owner == nil || dNS.Owner.ID != d1.ID || !fxContains(dNS.Names, d1.NetnsName) {
-		t.Errorf("--net=container: owner = %+v names %v, want web1", dNS.Owner, dNS.Names)
+	if dNS.Attributed == nil || dNS.Attributed.ID != d1.ID || !fxContains(dNS.Names, d1.NetnsName) {
+		t.Errorf("--net=container: owner = %+v names %v, want web1", dNS.Attributed, dNS.Names)
 	}
 	_, pNS := got("cache")
-	if !fxContains(pNS.Names, pm.NetnsName) || pNS.Owner == nil || pNS.Owner.ID != pm.ID {
+	if !fxContains(pNS.Names, pm.NetnsName) || pNS.Attributed == nil || pNS.Attributed.ID != pm.ID {
 		t.Errorf("podman netns = %+v", pNS)
 	}
 	if e := inv.Procs.Entry(inner); e == nil || len(e.NSpid) != 2 || e.NSpid[1] != 1 {
@@ -214,7 +214,7 @@ func TestDiscoverScene(t *testing.T) {
 	}
 
 	// ContainerOf: a process with no container of its own in a container netns
-	// is attributed to the netns owner.
+	// is attributed to the container its netns is attributed to.
 	extra := sc.Start("web1", "web1/exec", "sleep", "600")
 	inv2, err := fs.Discover(inspect.DiscoverOptions{})
 	if err != nil {

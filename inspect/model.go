@@ -277,8 +277,8 @@ type Netns struct {
 	Kind  NetnsKind
 	// Names are bind-mount paths (e.g. /run/netns/cni-…), host-root relative paths as seen by the host.
 	Names []string
-	// Owner is the container that owns the namespace (pod sandbox, joined container), nil if none.
-	Owner *Container
+	// Attributed is the container that owns the namespace (pod sandbox, joined container), nil if none.
+	Attributed *Container
 	// Containers are every container with a process in the namespace.
 	Containers []*Container
 	// PIDs are processes whose network namespace this is.

@@ -20,7 +20,7 @@ type NamespaceRow struct {
 // NewNamespaceRecord builds the JSON record of a namespace row.
 func NewNamespaceRecord(r NamespaceRow) wire.NamespaceRecord {
 	ns := r.Netns
-	rec := wire.NamespaceRecord{Inode: ns.Inode, Kind: ns.Kind.String(), Names: nonNil(ns.Names), Owner: NewContainerRecord(ns.Owner),
+	rec := wire.NamespaceRecord{Inode: ns.Inode, Kind: ns.Kind.String(), Names: nonNil(ns.Names), Owner: NewContainerRecord(ns.Attributed),
 		PIDs: ns.PIDs, Containers: []*wire.ContainerRecord{}}
 	if rec.PIDs == nil {
 		rec.PIDs = []int{}
@@ -42,7 +42,7 @@ func WriteNamespaces(w io.Writer, rows []NamespaceRow) error {
 	for _, r := range rows {
 		ns := r.Netns
 		runtime, pod := "-", "-"
-		if o := ns.Owner; o != nil {
+		if o := ns.Attributed; o != nil {
 			runtime = o.Runtime.String()
 			pod = ContainerPodText(o)
 		}

@@ -9,7 +9,7 @@ import (
 
 // NewSocketRecord builds the JSON record of s in namespace ns, attributed to
 // container c (the caller picks: the owning process's container, else the
-// namespace owner). Addresses are always numeric, in netstat -n's text
+// namespace's attributed container). Addresses are always numeric, in netstat -n's text
 // (glibc inet_ntop, v4-mapped addresses as dotted IPv4, :: for the
 // unspecified IPv6 address).
 func NewSocketRecord(s *inspect.Socket, ns *inspect.Netns, c *inspect.Container) wire.SocketRecord {

@@ -62,8 +62,8 @@ func fixtureSockets() (sockets []nsSocket, host *inspect.Netns) {
 		Pod: &inspect.Pod{Namespace: "monitoring", Name: "node-exporter-x7k2p", UID: "77aa"}, HostNetwork: true}
 
 	host = &inspect.Netns{Inode: 4026531840, Kind: inspect.NetnsHost}
-	webNs := &inspect.Netns{Inode: 4026532249, Kind: inspect.NetnsPod, Names: []string{"/run/netns/cni-1234"}, Owner: webPause}
-	dnsNs := &inspect.Netns{Inode: 4026532301, Kind: inspect.NetnsPod, Owner: coredns}
+	webNs := &inspect.Netns{Inode: 4026532249, Kind: inspect.NetnsPod, Names: []string{"/run/netns/cni-1234"}, Attributed: webPause}
+	dnsNs := &inspect.Netns{Inode: 4026532301, Kind: inspect.NetnsPod, Attributed: coredns}
 
 	pNginx := &inspect.Process{PID: 2101, Name: "nginx", Container: nginx}
 	pEnvoy := &inspect.Process{PID: 2202, Name: "envoy", Container: envoy}

@@ -203,10 +203,10 @@ func (o *netstatOptions) printStatistics(w *bufio.Writer, sc *viewSet, v *nsView
 }
 
 // attributed is the container the namespace is attributed to (its
-// Netns.Owner), for route, interface and statistics records.
+// Netns.Attributed), for route, interface and statistics records.
 func (v *nsView) attributed() *inspect.Container {
 	if v.netns == nil {
 		return nil
 	}
-	return v.netns.Owner
+	return v.netns.Attributed
 }

@@ -410,7 +410,7 @@ func (v *nsView) close() {
 }
 
 // containerOf is the container a socket row is tagged with: the owning
-// process's container, else the namespace owner.
+// process's container, else the container the namespace is attributed to.
 func (sc *viewSet) containerOf(v *nsView, s *inspect.Socket) *inspect.Container {
 	if v.container != nil {
 		return v.container
@@ -461,7 +461,7 @@ func netnsLine(ns *inspect.Netns) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# netns %d %s", ns.Inode, ns.Kind)
-	if o := ns.Owner; o != nil {
+	if o := ns.Attributed; o != nil {
 		if o.Pod != nil {
 			fmt.Fprintf(&b, " %s", output.ContainerPodText(o))
 		} else if o.Name != "" {
