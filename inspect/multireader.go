@@ -61,7 +61,7 @@ func (fs FS) NewMultiReader(ctx context.Context) *MultiReader {
 func (m *MultiReader) Reader(inv *Inventory, ns *Netns) (*NetReader, error) {
 	if ns == nil || inv != nil && inv.Procs != nil && ns.Inode == inv.Procs.SelfNetnsIno {
 		if m.self == nil {
-			m.self = m.fs.NewNetReaderContext(m.ctx, nsenter.None())
+			m.self = m.fs.NewOwnNetReader(m.ctx)
 		}
 		return m.self, nil
 	}
@@ -196,7 +196,7 @@ func (m *MultiReader) ReadAll(inv *Inventory, nss []*Netns, q SocketQuery, owner
 		ns := nss[k]
 		if inv != nil && inv.Procs != nil && ns.Inode == inv.Procs.SelfNetnsIno {
 			// The caller's own namespace: no handle, no setns.
-			r := m.fs.NewNetReaderContext(m.ctx, nsenter.None())
+			r := m.fs.NewOwnNetReader(m.ctx)
 			defer r.Close()
 			return r.Sockets(q)
 		}

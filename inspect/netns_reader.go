@@ -62,6 +62,16 @@ func (fs FS) NewNetReaderContext(ctx context.Context, h nsenter.Handle) *NetRead
 	return &NetReader{fs: fs, h: h, ctx: ctx, diagFd: -1}
 }
 
+// NewOwnNetReader reads the caller's own network namespace (or, with a
+// --proc-root of copied files, those files) without entering any.
+func (fs FS) NewOwnNetReader(ctx context.Context) *NetReader {
+	return fs.NewNetReaderContext(ctx, nsenter.None())
+}
+
+// ErrNotNetns is nsenter's: a path or fd that is not a network namespace.
+// Re-exported so callers above inspect match it without importing nsenter.
+var ErrNotNetns = nsenter.ErrNotNetns
+
 // Close releases the reader's sockets.
 func (r *NetReader) Close() error {
 	if r.diagFd >= 0 {

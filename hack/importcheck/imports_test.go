@@ -23,7 +23,7 @@ const module = "github.com/kubectl-netstat/kubectl-netstat/"
 var allowed = map[string][]string{
 	"cmd/kubectl-netstat": {"pkg/cmd"},
 	"pkg/cmd": {"kube", "kube/peers", "audit", "audit/report", "output", "wire",
-		"inspect", "inspect/names", "nsenter"},
+		"inspect", "inspect/names"},
 	"kube":              {"inspect", "kube/peers", "wire"},
 	"kube/peers":        {"inspect"},
 	"audit":             {"inspect"},

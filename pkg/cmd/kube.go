@@ -14,7 +14,6 @@ import (
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
 	"github.com/kubectl-netstat/kubectl-netstat/kube"
-	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
 	"github.com/kubectl-netstat/kubectl-netstat/wire"
 )
 
@@ -256,7 +255,7 @@ func (o *netstatOptions) execView(ctx context.Context, rp remotePod) (*nsView, e
 	if o.flags.Programs {
 		fmt.Fprintln(o.ErrOut, "kubectl-netstat: -p is not available with --method=exec (no access to the node's processes); the column shows '-'")
 	}
-	return &nsView{r: fs.NewNetReaderContext(ctx, nsenter.None()), exec: true, procOnly: true, remote: true, container: c, tmpDir: dir,
+	return &nsView{r: fs.NewOwnNetReader(ctx), exec: true, procOnly: true, remote: true, container: c, tmpDir: dir,
 		label: fmt.Sprintf("# netns - pod %s/%s (%s) containers: %s (read by exec)", rp.ref.Namespace, rp.ref.Name, c.Runtime, c.Name)}, nil
 }
 

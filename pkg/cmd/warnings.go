@@ -10,7 +10,6 @@ import (
 	"syscall"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
-	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
 )
 
 // notes is what a run says on stderr about the host rather than its output:
@@ -95,7 +94,7 @@ func (n *notes) openFailed(err error, named bool) {
 	}
 	// A path that no longer leads to a namespace (a process swapped its fd
 	// for another file) is a namespace gone from that path.
-	if !named && (isVanished(err) || errors.Is(err, nsenter.ErrNotNetns)) {
+	if !named && (isVanished(err) || errors.Is(err, inspect.ErrNotNetns)) {
 		n.goneNetns++
 		return
 	}
