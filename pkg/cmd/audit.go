@@ -61,15 +61,7 @@ Exit status: 0 every listener allowed (or no policy), 1 violations, 2 bad policy
   kubectl-netstat audit --declared
   kubectl netstat audit --all-nodes --policy cluster-policy.yaml --output json`,
 		Args: cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runE(o),
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.policyPath, "policy", "", "YAML policy file of ordered allow/deny rules")

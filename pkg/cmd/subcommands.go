@@ -16,11 +16,34 @@ func subcommands(root *netstatOptions) []*cobra.Command {
 	return []*cobra.Command{newCmdNamespaces(root), newCmdContainers(root), newCmdAudit(root)}
 }
 
+// options is the shape of every (sub)command: Complete takes flags and
+// arguments without I/O, Validate returns every usage error, Run does the work.
+type options interface {
+	Complete(cmd *cobra.Command, args []string) error
+	Validate() error
+	Run(ctx context.Context) error
+}
+
+// runE is a command's RunE: Complete, Validate, then Run with the command's
+// context (cancelled by SIGINT/SIGTERM).
+func runE(o options) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := o.Complete(cmd, args); err != nil {
+			return err
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		return o.Run(cmd.Context())
+	}
+}
+
 // listOptions is what the `namespaces` and `containers` subcommands share:
 // the root's --output/--host-root/--proc-root, and the host's inventory.
 type listOptions struct {
 	genericiooptions.IOStreams
 	root      *netstatOptions
+	name      string // the subcommand, for its usage errors
 	args      []string
 	format    output.Format
 	formatErr error
@@ -28,7 +51,7 @@ type listOptions struct {
 
 // Complete takes the targets and the output format; no I/O.
 func (o *listOptions) Complete(cmd *cobra.Command, args []string) error {
-	o.args = args
+	o.name, o.args = cmd.Name(), args
 	o.format, o.formatErr = output.ParseFormat(o.root.outputFormat)
 	return nil
 }
@@ -36,9 +59,9 @@ func (o *listOptions) Complete(cmd *cobra.Command, args []string) error {
 // Validate refuses targets (the commands list the whole host), a bad
 // --output, a bad --proc-root/--host-root, and a client that cannot read
 // its own node.
-func (o *listOptions) Validate(cmd *cobra.Command) error {
+func (o *listOptions) Validate() error {
 	if len(o.args) > 0 {
-		return usagef("%s lists the whole host and takes no target (got %q); to read one namespace: kubectl-netstat %s -tulpn", cmd.Name(), o.args[0], o.args[0])
+		return usagef("%s lists the whole host and takes no target (got %q); to read one namespace: kubectl-netstat %s -tulpn", o.name, o.args[0], o.args[0])
 	}
 	if !o.root.nodeLocal {
 		return nodeLocal("listing this machine's namespaces and containers", "")
@@ -77,15 +100,7 @@ func newCmdNamespaces(root *netstatOptions) *cobra.Command {
 		Short:   "List every network namespace on this host with its owner, processes and socket count",
 		Example: "  kubectl-netstat namespaces\n  kubectl-netstat namespaces --output json",
 		Args:    cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(cmd); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:    runE(o),
 	}
 }
 
@@ -151,15 +166,7 @@ func newCmdContainers(root *netstatOptions) *cobra.Command {
 		Short:   "List the containers found on this host (no runtime daemon needed)",
 		Example: "  kubectl-netstat containers\n  kubectl-netstat containers --output json",
 		Args:    cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(cmd); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:    runE(o),
 	}
 }
 
