@@ -191,6 +191,11 @@ var (
 	netnsRoot = []byte("net:[")
 )
 
+// Hand-written: procfs's Proc.MountInfo splits every mount line into strings
+// and maps (535 allocations and 1.3x the time for a 35-line file here, against
+// 48); this splits only nsfs lines, and every mount namespace repeats the
+// host's netns mounts (500 x 500 lines at 500 ip-netns namespaces).
+//
 // parseMountinfoNsfsBytes is parseMountinfoNsfs over a whole file in memory:
 // lines that cannot be a netns mount (no "nsfs", no "net:[") are skipped
 // without being split or copied.
