@@ -68,6 +68,8 @@ func (o *Options) ExecProcNet(ctx context.Context, ref PodRef, container string,
 		return nil, ctx.Err()
 	default:
 		msg := oneLine(err)
+		// The runtime's "no such command" reaches us only as the text of the
+		// exec stream's failure status: there is no type or code to match.
 		if strings.Contains(msg, "executable file not found") || strings.Contains(msg, "no such file or directory") {
 			return nil, errorf(ErrExec, "container %q of pod %s has no cat command, which --method=exec needs (use --method=agent): %s", container, ref, msg)
 		}
