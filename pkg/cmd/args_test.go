@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"os"
 	"strings"
@@ -60,8 +59,8 @@ func TestPreprocess(t *testing.T) {
 // completeArgs runs the pre-pass, flag parsing and Complete without running.
 func completeArgs(t *testing.T, args ...string) *netstatOptions {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	o := newNetstatOptions(genericiooptions.IOStreams{Out: &out, ErrOut: &errOut})
+	ios := genericiooptions.NewTestIOStreamsDiscard()
+	o := newNetstatOptions(ios)
 	o.pre = preprocess(args)
 	cmd := newRootCmd(o)
 	if err := cmd.ParseFlags(o.pre.args); err != nil {
@@ -172,8 +171,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"audit", "--watch=-5"}, exitUsage, "from 1 to 86400"},
 	}
 	for _, tt := range tests {
-		var out, errOut bytes.Buffer
-		code := run(tt.args, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut})
+		ios, _, out, errOut := genericiooptions.NewTestIOStreams()
+		code := run(tt.args, ios)
 		if code != tt.code {
 			t.Errorf("%v: exit %d, want %d (stderr %q)", tt.args, code, tt.code, errOut.String())
 		}
@@ -188,12 +187,12 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestVersionAndHelp(t *testing.T) {
-	var out, errOut bytes.Buffer
-	if code := run([]string{"-V"}, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}); code != 0 || !strings.Contains(out.String(), version) {
+	ios, _, out, _ := genericiooptions.NewTestIOStreams()
+	if code := run([]string{"-V"}, ios); code != 0 || !strings.Contains(out.String(), version) {
 		t.Errorf("-V: exit %d, out %q", code, out.String())
 	}
 	out.Reset()
-	if code := run([]string{"-h"}, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}); code != 0 || !strings.Contains(out.String(), "--all-containers") {
+	if code := run([]string{"-h"}, ios); code != 0 || !strings.Contains(out.String(), "--all-containers") {
 		t.Errorf("-h: exit %d, out %q", code, out.String())
 	}
 }
@@ -201,8 +200,8 @@ func TestVersionAndHelp(t *testing.T) {
 // TestNoLetterCollisions walks the whole flag set: every single letter must
 // be netstat's, so kubectl's shorthands (-n, -s, -c, -A, -l) never sneak in.
 func TestNoLetterCollisions(t *testing.T) {
-	var out, errOut bytes.Buffer
-	o := newNetstatOptions(genericiooptions.IOStreams{Out: &out, ErrOut: &errOut})
+	ios := genericiooptions.NewTestIOStreamsDiscard()
+	o := newNetstatOptions(ios)
 	cmd := newRootCmd(o)
 	if c := letterCollisions(cmd.Flags()); len(c) != 0 {
 		t.Errorf("letter collisions: %v", c)

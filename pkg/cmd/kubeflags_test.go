@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"os"
 	"path/filepath"
@@ -34,7 +33,7 @@ func commandsOf(root *cobra.Command) []*cobra.Command {
 // and be cli-runtime's own flag (same type and help, not a netstat flag of
 // that name); no kubectl shorthand may survive; every letter is netstat's.
 func TestKubectlFlagsWalk(t *testing.T) {
-	o := newNetstatOptions(genericiooptions.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+	o := newNetstatOptions(genericiooptions.NewTestIOStreamsDiscard())
 	root := newRootCmd(o)
 	kubectl := kubectlFlags()
 	for _, cmd := range commandsOf(root) {
@@ -107,7 +106,7 @@ func netstatLetter(l string) (map[string]bool, bool) {
 // and checks that cli-runtime's field got the value.
 func TestKubectlLongFlagsParse(t *testing.T) {
 	for _, form := range []string{"eq", "space"} {
-		o := newNetstatOptions(genericiooptions.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+		o := newNetstatOptions(genericiooptions.NewTestIOStreamsDiscard())
 		cmd := newRootCmd(o)
 		cf := o.ko.ConfigFlags
 		want := map[string]*string{
@@ -181,8 +180,8 @@ func TestExplicitKubeconfigNeverFallsBack(t *testing.T) {
 		{[]string{"--namespace", "shop", "web"}, "--namespace needs the Kubernetes API"},
 		{[]string{"--server", "https://127.0.0.1:1", "--cluster", "c", "web"}, ""},
 	} {
-		var out, errOut bytes.Buffer
-		code := run(tc.args, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut})
+		ios, _, out, errOut := genericiooptions.NewTestIOStreams()
+		code := run(tc.args, ios)
 		msg := errOut.String()
 		if code != exitProblem || out.Len() != 0 || strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "kubectl-netstat: ") || !strings.Contains(msg, tc.want) {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 1, nothing on stdout, one line containing %q", tc.args, code, out.String(), msg, tc.want)

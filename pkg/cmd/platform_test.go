@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"strings"
 	"testing"
@@ -33,8 +32,8 @@ func TestNonLinuxClientRefusesNodeLocal(t *testing.T) {
 		{"-tulpn"}, {}, {"-rn"}, {"--all-containers", "-tln"}, {"container/web"}, {"pid/1", "-tln"},
 		{"netns/x"}, {"--method", "local", "web"}, {"namespaces"}, {"containers", "-o", "json"},
 	} {
-		var out, errOut bytes.Buffer
-		code := runAs(false, args, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut})
+		ios, _, out, errOut := genericiooptions.NewTestIOStreams()
+		code := runAs(false, args, ios)
 		msg := errOut.String()
 		if code != exitProblem || out.Len() != 0 || strings.Count(msg, "\n") != 1 ||
 			!strings.Contains(msg, "node-local") || !strings.Contains(msg, "kubectl netstat POD") || !strings.Contains(msg, "on the node") {
@@ -42,14 +41,14 @@ func TestNonLinuxClientRefusesNodeLocal(t *testing.T) {
 		}
 	}
 	// A pod target goes to the API: with no kubeconfig that is the error, not a platform one.
-	var out, errOut bytes.Buffer
-	code := runAs(false, []string{"-tln", "web"}, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut})
+	ios, _, _, errOut := genericiooptions.NewTestIOStreams()
+	code := runAs(false, []string{"-tln", "web"}, ios)
 	if code != exitProblem || !strings.Contains(errOut.String(), "Kubernetes API") || strings.Contains(errOut.String(), "node-local") {
 		t.Errorf("pod target on a non-Linux client: exit %d, stderr %q", code, errOut.String())
 	}
 	for _, args := range [][]string{{"-V"}, {"-h"}} {
-		var out, errOut bytes.Buffer
-		if code := runAs(false, args, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}); code != 0 || out.Len() == 0 {
+		ios, _, out, errOut := genericiooptions.NewTestIOStreams()
+		if code := runAs(false, args, ios); code != 0 || out.Len() == 0 {
 			t.Errorf("%q on a non-Linux client: exit %d, stderr %q", args, code, errOut.String())
 		}
 	}
@@ -61,14 +60,14 @@ func TestNonLinuxClientRefusesNodeLocal(t *testing.T) {
 func TestNonLinuxClientAudit(t *testing.T) {
 	t.Setenv("KUBECONFIG", "")
 	t.Setenv("HOME", t.TempDir())
-	var out, errOut bytes.Buffer
-	if code := runAs(false, []string{"audit"}, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}); code != exitProblem ||
+	ios, _, out, errOut := genericiooptions.NewTestIOStreams()
+	if code := runAs(false, []string{"audit"}, ios); code != exitProblem ||
 		!strings.Contains(errOut.String(), "node-local") || !strings.Contains(errOut.String(), "--all-nodes") {
 		t.Errorf("audit: exit %d, stderr %q", code, errOut.String())
 	}
 	out.Reset()
 	errOut.Reset()
-	if code := runAs(false, []string{"audit", "--all-nodes"}, genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}); code != exitProblem ||
+	if code := runAs(false, []string{"audit", "--all-nodes"}, ios); code != exitProblem ||
 		strings.Contains(errOut.String(), "node-local") || !strings.Contains(errOut.String(), "kubeconfig") {
 		t.Errorf("audit --all-nodes: exit %d, stderr %q", code, errOut.String())
 	}
