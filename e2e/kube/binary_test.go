@@ -52,6 +52,14 @@ func netstatBinary(t *testing.T) string {
 	return binPath
 }
 
+// removeBinary deletes the build of netstatBinary (TestMain calls it after
+// the tests: os.Exit skips deferred calls and t.Cleanup is per test).
+func removeBinary() {
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+}
+
 func runBinary(t *testing.T, bin string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

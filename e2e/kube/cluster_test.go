@@ -82,6 +82,7 @@ func TestMain(m *testing.M) {
 	if c != nil {
 		c.stop()
 	}
+	removeBinary()
 	os.Exit(code)
 }
 
