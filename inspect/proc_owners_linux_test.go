@@ -47,9 +47,26 @@ func TestOwnerHolderProcess(t *testing.T) {
 		keep = append(keep, ln)
 	}
 	w := bufio.NewWriter(os.Stdout)
+	notSocket := -1
+	// O_PATH fds: on a namespace file first (the kernel pass must not take
+	// its f_op, shared by every O_PATH fd, for the namespace files' one),
+	// then on /dev/null, then on a bound UNIX socket's path (S_IFSOCK, but
+	// not a socket: its inode is the path's file system's).
+	if dir := os.Getenv("KNS_OWNER_DIR"); dir != "" {
+		_, err := unix.Open("/proc/self/ns/mnt", unix.O_PATH|unix.O_CLOEXEC, 0)
+		must(nil, err)
+		null, err := unix.Open("/dev/null", unix.O_PATH|unix.O_CLOEXEC, 0)
+		must(nil, err)
+		path := filepath.Join(dir, "s"+strconv.Itoa(os.Getpid()))
+		must(net.Listen("unix", path))
+		onPath, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
+		must(nil, err)
+		w.WriteString("opath " + strconv.Itoa(null) + " " + strconv.Itoa(onPath) + "\n")
+		notSocket = onPath
+	}
 	for fd := range 1 << 16 {
 		var st unix.Stat_t
-		if unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFSOCK {
+		if fd != notSocket && unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFSOCK {
 			w.WriteString("ino " + strconv.FormatUint(st.Ino, 10) + "\n")
 		}
 	}
@@ -63,6 +80,7 @@ func TestOwnerHolderProcess(t *testing.T) {
 type ownerHolder struct {
 	pid    int
 	inodes []uint64
+	opath  []int // O_PATH fds on /dev/null and on a UNIX socket's path
 }
 
 // startOwnerHolder runs the holder as prog (a symlink to the test binary, so
@@ -77,7 +95,7 @@ func startOwnerHolder(t *testing.T, prog string, newNet bool, fill int, files ..
 	}
 	cmd := exec.Command(path, args[1:]...)
 	cmd.Args[0] = args[0]
-	cmd.Env = append(os.Environ(), holderEnv+"=1", "KNS_OWNER_FILL="+strconv.Itoa(fill))
+	cmd.Env = append(os.Environ(), holderEnv+"=1", "KNS_OWNER_FILL="+strconv.Itoa(fill), "KNS_OWNER_DIR="+t.TempDir())
 	cmd.ExtraFiles = files
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -101,6 +119,11 @@ func startOwnerHolder(t *testing.T, prog string, newNet bool, fill int, files ..
 		if v, ok := strings.CutPrefix(line, "ino "); ok {
 			ino, _ := strconv.ParseUint(v, 10, 64)
 			h.inodes = append(h.inodes, ino)
+		} else if v, ok := strings.CutPrefix(line, "opath "); ok {
+			for _, f := range strings.Fields(v) {
+				fd, _ := strconv.Atoi(f)
+				h.opath = append(h.opath, fd)
+			}
 		} else {
 			t.Fatalf("holder: %s", line)
 		}
@@ -245,11 +268,23 @@ func TestOwnersBPFMatchesProcWalk(t *testing.T) {
 	for _, h := range holders {
 		isHolder[h.pid] = true
 	}
+	opath := map[[2]int]bool{}
+	for _, h := range holders {
+		if len(h.opath) != 2 {
+			t.Fatalf("holder %d: O_PATH fds %v, want 2", h.pid, h.opath)
+		}
+		for _, fd := range h.opath {
+			opath[[2]int{h.pid, fd}] = true
+		}
+	}
 	count := func(each func(func(bpfowner.Record)) error) (socks, nsfs int) {
 		t.Helper()
 		if err := each(func(r bpfowner.Record) {
 			if !isHolder[r.PID] {
 				return
+			}
+			if opath[[2]int{r.PID, r.FD}] {
+				t.Errorf("pid %d fd %d (O_PATH, not a socket or namespace) reported as kind %d, inode %d", r.PID, r.FD, r.Kind, r.Inode)
 			}
 			switch r.Kind {
 			case bpfowner.Socket:

@@ -56,7 +56,11 @@ struct inode {
 	struct super_block *i_sb;
 } PAI;
 
+struct file_operations;
+
 struct file {
+	unsigned int f_mode;
+	const struct file_operations *f_op;
 	struct inode *f_inode;
 } PAI;
 

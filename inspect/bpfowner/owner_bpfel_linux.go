@@ -30,7 +30,9 @@ const (
 	ownerVarLastSession  = "last_session"
 	ownerVarLastTask     = "last_task"
 	ownerVarLastTgid     = "last_tgid"
+	ownerVarNsfsFop      = "nsfs_fop"
 	ownerVarPidnsIno     = "pidns_ino"
+	ownerVarSockFop      = "sock_fop"
 	ownerVarUnusedRecord = "unused_record"
 	ownerVarWantSockets  = "want_sockets"
 )
@@ -93,7 +95,9 @@ type ownerVariableSpecs struct {
 	LastSession  *ebpf.VariableSpec `ebpf:"last_session"`
 	LastTask     *ebpf.VariableSpec `ebpf:"last_task"`
 	LastTgid     *ebpf.VariableSpec `ebpf:"last_tgid"`
+	NsfsFop      *ebpf.VariableSpec `ebpf:"nsfs_fop"`
 	PidnsIno     *ebpf.VariableSpec `ebpf:"pidns_ino"`
+	SockFop      *ebpf.VariableSpec `ebpf:"sock_fop"`
 	UnusedRecord *ebpf.VariableSpec `ebpf:"unused_record"`
 	WantSockets  *ebpf.VariableSpec `ebpf:"want_sockets"`
 }
@@ -131,7 +135,9 @@ type ownerVariables struct {
 	LastSession  *ebpf.Variable `ebpf:"last_session"`
 	LastTask     *ebpf.Variable `ebpf:"last_task"`
 	LastTgid     *ebpf.Variable `ebpf:"last_tgid"`
+	NsfsFop      *ebpf.Variable `ebpf:"nsfs_fop"`
 	PidnsIno     *ebpf.Variable `ebpf:"pidns_ino"`
+	SockFop      *ebpf.Variable `ebpf:"sock_fop"`
 	UnusedRecord *ebpf.Variable `ebpf:"unused_record"`
 	WantSockets  *ebpf.Variable `ebpf:"want_sockets"`
 }

@@ -12,6 +12,8 @@
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
 #define NSFS_MAGIC 0x6e736673
+#define SOCKFS_MAGIC 0x534f434b
+#define FMODE_PATH 0x4000
 #define MAX_PID_LEVEL 32 /* MAX_PID_NS_LEVEL */
 
 enum { KIND_SOCKET = 1, KIND_NSFS = 2 };
@@ -34,6 +36,15 @@ volatile const __u32 pidns_ino = 0;
  * without -p), so tens of thousands of socket records are not written out
  * only to be dropped. */
 volatile __u32 want_sockets = 1;
+
+/* The file_operations of socket files and of (non-O_PATH) namespace files,
+ * learnt from the first such file the inode checks find: each kind has one
+ * f_op (socket_file_ops, ns_file_operations) used by no other file, so later
+ * files are told from struct file alone, without a cache miss on their inode
+ * (and for -tuln without any inode read for the host's many sockets).
+ * O_PATH files all share empty_fops and are never learnt. */
+__u64 sock_fop = 0;
+__u64 nsfs_fop = 0;
 
 /* The iterator visits one task's files in a row: the pid translation is
  * done once per task. One reader per loaded program (user space locks). */
@@ -84,22 +95,38 @@ int owners(struct bpf_iter__task_file *ctx)
 
 	/* task and file are BTF pointers: direct loads, which the verifier
 	 * makes fault-safe, instead of a bpf_probe_read_kernel call per field.
-	 * Only the inode is read for every file; the socket's own struct sock
-	 * (its netns) is not, as user space keys owners by inode alone. */
+	 * The socket's own struct sock (its netns) is not read, as user space
+	 * keys owners by inode alone. */
+	__u64 fop = (__u64)file->f_op;
 	struct inode *inode = file->f_inode;
-	if (!inode)
+	if (!inode || !fop)
 		return 0;
-	umode_t mode = inode->i_mode;
 	__u32 kind;
-	if ((mode & S_IFMT) == S_IFSOCK) {
-		if (!want_sockets)
-			return 0;
+	if (fop == sock_fop) {
 		kind = KIND_SOCKET;
-	} else if (inode->i_sb->s_magic == NSFS_MAGIC) {
+	} else if (fop == nsfs_fop) {
 		kind = KIND_NSFS;
 	} else {
-		return 0;
+		/* A socket is a sockfs inode: an O_PATH fd on a UNIX socket's
+		 * path is S_IFSOCK too, but on the path's file system, and its
+		 * inode number is not a socket's. */
+		umode_t mode = inode->i_mode;
+		unsigned long magic = inode->i_sb->s_magic;
+		int path = file->f_mode & FMODE_PATH;
+		if ((mode & S_IFMT) == S_IFSOCK && magic == SOCKFS_MAGIC) {
+			kind = KIND_SOCKET;
+			if (!path)
+				sock_fop = fop;
+		} else if (magic == NSFS_MAGIC) {
+			kind = KIND_NSFS;
+			if (!path)
+				nsfs_fop = fop;
+		} else {
+			return 0;
+		}
 	}
+	if (kind == KIND_SOCKET && !want_sockets)
+		return 0;
 
 	__u64 session = ctx->meta->session_id;
 	if (session != last_session || task != last_task) {
