@@ -144,7 +144,12 @@ func (fs FS) Discover(opt DiscoverOptions) (*Inventory, error) {
 // DiscoverContext is Discover that stops, with ctx's error, soon after ctx
 // is done (a signal): between processes, mount namespaces and state sources.
 func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Inventory, error) {
-	t, err := fs.ScanProcsContext(ctx, ScanOptions{Sockets: opt.Sockets, NetnsFds: true, LazyFallback: opt.LazyFallback})
+	// Bind mounts: every mount namespace's mountinfo, read while the BPF
+	// program loads and makes its pass, which needs neither.
+	var mounts []NsfsMount
+	var mountWarns []error
+	readMounts := func(t *ProcTable) { mounts, mountWarns = fs.nsfsMounts(ctx, t) }
+	t, err := fs.ScanProcsContext(ctx, ScanOptions{Sockets: opt.Sockets, NetnsFds: true, LazyFallback: opt.LazyFallback, Alongside: readMounts})
 	if err != nil {
 		return nil, err
 	}
@@ -244,9 +249,8 @@ func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Invento
 		return nil, err
 	}
 
-	// Bind mounts: every mount namespace's mountinfo, then the well-known dirs.
-	mounts, w := fs.nsfsMounts(ctx, t)
-	inv.warn(WarnState, w...)
+	// Bind mounts found in the mountinfo files, then the well-known dirs.
+	inv.warn(WarnState, mountWarns...)
 	visible := map[string]bool{}
 	for _, m := range mounts {
 		ns := get(m.Inode)

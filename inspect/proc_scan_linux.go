@@ -124,6 +124,11 @@ func (fs FS) ScanProcsContext(ctx context.Context, opt ScanOptions) (*ProcTable,
 			t.Denied = true
 		}
 	}
+	if opt.Alongside != nil {
+		var wg sync.WaitGroup
+		wg.Go(func() { opt.Alongside(t) })
+		defer wg.Wait()
+	}
 	if bpfRes != nil {
 		l := <-bpfRes
 		err := l.err

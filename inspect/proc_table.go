@@ -20,6 +20,11 @@ type ScanOptions struct {
 	// LazyFallback: when the BPF iterator cannot serve Sockets, skip the
 	// socket walk and leave the owners to ResolveOwners (Owners is then OwnersLazy).
 	LazyFallback bool
+	// Alongside, if set, runs in its own goroutine as soon as the process
+	// list is read, while the fd pass (the BPF load and pass, or the walk)
+	// runs; ScanProcs returns after both. It may read the entries' identity
+	// and namespace fields, not their fds or the socket owners.
+	Alongside func(*ProcTable)
 }
 
 // ProcEntry is everything one pass over /proc/PID learns about a process.
