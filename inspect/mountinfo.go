@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // NsfsMount is a network namespace bind mount.
@@ -102,55 +104,93 @@ func (fs FS) NsfsMounts(t *ProcTable) ([]NsfsMount, []error) {
 }
 
 func (fs FS) nsfsMounts(ctx context.Context, t *ProcTable) ([]NsfsMount, []error) {
+	// One group per mount namespace, the scanner's own first (its paths
+	// open directly), each with its processes in scan order: when one
+	// cannot be read (gone, denied) the next of the same namespace is tried.
+	var groups [][]*ProcEntry
+	index := map[uint64]int{}
+	add := func(e *ProcEntry) {
+		if e.MntnsIno == 0 || e.Kthread() {
+			return
+		}
+		i, ok := index[e.MntnsIno]
+		if !ok {
+			i = len(groups)
+			index[e.MntnsIno] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], e)
+	}
+	for _, e := range t.Procs {
+		if e.MntnsIno == t.SelfMntnsIno {
+			add(e)
+		}
+	}
+	for _, e := range t.Procs {
+		if e.MntnsIno != t.SelfMntnsIno {
+			add(e)
+		}
+	}
+
+	// The kernel's text generation is the cost (every mount namespace made
+	// by `ip netns exec` lists every netns mount): two readers share it.
+	type result struct {
+		e    *ProcEntry // the process whose mountinfo was read; nil: none
+		ms   []NsfsMount
+		warn error
+	}
+	res := make([]result, len(groups))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(scanWorkers, len(groups)) {
+		wg.Go(func() {
+			var buf []byte
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(groups) || ctx.Err() != nil {
+					return // on ctx's error the caller returns it
+				}
+				for _, e := range groups[i] {
+					p := fs.Proc(strconv.Itoa(e.Proc.PID), "mountinfo")
+					var err error
+					buf, err = readAllInto(p, buf[:0])
+					if err != nil {
+						continue // gone, or denied: another pid of the same mount ns may work
+					}
+					ms, err := parseMountinfoNsfsBytes(buf)
+					if err != nil {
+						err = fmt.Errorf("%s: %w", p, err)
+					}
+					res[i] = result{e, ms, err}
+					break
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	// Merged in group order: the same result as reading one at a time.
 	var out []NsfsMount
 	var warns []error
-	done := map[uint64]bool{}
 	type key struct {
 		ino uint64
 		mp  string
 	}
 	seen := map[key]bool{}
-	var buf []byte
-	// The scanner's own mount namespace first: its paths open directly.
-	order := make([]*ProcEntry, 0, len(t.Procs))
-	for _, e := range t.Procs {
-		if e.MntnsIno == t.SelfMntnsIno {
-			order = append(order, e)
+	for _, r := range res {
+		if r.warn != nil {
+			warns = append(warns, r.warn)
 		}
-	}
-	for _, e := range t.Procs {
-		if e.MntnsIno != t.SelfMntnsIno {
-			order = append(order, e)
-		}
-	}
-	for _, e := range order {
-		if e.MntnsIno == 0 || done[e.MntnsIno] || e.Kthread() {
-			continue
-		}
-		if ctx.Err() != nil {
-			break // the caller returns ctx's error
-		}
-		p := fs.Proc(strconv.Itoa(e.Proc.PID), "mountinfo")
-		var err error
-		buf, err = readAllInto(p, buf[:0])
-		if err != nil {
-			continue // gone, or denied: another pid of the same mount ns may work
-		}
-		done[e.MntnsIno] = true
-		ms, err := parseMountinfoNsfsBytes(buf)
-		if err != nil {
-			warns = append(warns, fmt.Errorf("%s: %w", p, err))
-		}
-		for _, m := range ms {
+		for _, m := range r.ms {
 			k := key{m.Inode, m.MountPoint}
 			if seen[k] {
 				continue
 			}
 			seen[k] = true
-			if e.MntnsIno == t.SelfMntnsIno {
+			if r.e.MntnsIno == t.SelfMntnsIno {
 				m.Path = m.MountPoint
 			} else {
-				m.Path = fs.Proc(strconv.Itoa(e.Proc.PID), "root", m.MountPoint)
+				m.Path = fs.Proc(strconv.Itoa(r.e.Proc.PID), "root", m.MountPoint)
 			}
 			out = append(out, m)
 		}
