@@ -103,7 +103,19 @@ func (fs FS) NsfsMounts(t *ProcTable) ([]NsfsMount, []error) {
 	return fs.nsfsMounts(context.Background(), t)
 }
 
+// mountWalkMin is the number of mount namespaces from which the in-kernel
+// mount walk (bpfowner.MountIter) picks the mountinfo files to read: below
+// it, reading them all costs less than loading the walker.
+const mountWalkMin = 64
+
 func (fs FS) nsfsMounts(ctx context.Context, t *ProcTable) ([]NsfsMount, []error) {
+	ms, warns, _ := fs.nsfsMountsWith(ctx, t, len(t.Procs) > 0)
+	return ms, warns
+}
+
+// nsfsMountsWith is nsfsMounts, with the mount walk allowed or not; it also
+// returns how many mountinfo files it read.
+func (fs FS) nsfsMountsWith(ctx context.Context, t *ProcTable, walk bool) ([]NsfsMount, []error, int) {
 	// One group per mount namespace, the scanner's own first (its paths
 	// open directly), each with its processes in scan order: when one
 	// cannot be read (gone, denied) the next of the same namespace is tried.
@@ -132,8 +144,25 @@ func (fs FS) nsfsMounts(ctx context.Context, t *ProcTable) ([]NsfsMount, []error
 		}
 	}
 
-	// The kernel's text generation is the cost (every mount namespace made
-	// by `ip netns exec` lists every netns mount): two readers share it.
+	// Every mount namespace made by `ip netns exec` lists every netns
+	// mount: N namespaces are N x N lines of kernel text. From
+	// mountWalkMin namespaces on, one walk of the mounts in the kernel
+	// says which namespaces hold an nsfs mount no earlier one holds; the
+	// others (copies of mounts already listed) are not read. The
+	// scanner's own namespace is always read: its paths open directly.
+	if walk && len(groups) >= mountWalkMin {
+		if read, err := fs.mountsToRead(); err == nil {
+			kept := groups[:0]
+			for _, g := range groups {
+				if need, seen := read[g[0].MntnsIno]; !seen || need || g[0].MntnsIno == t.SelfMntnsIno {
+					kept = append(kept, g)
+				}
+			}
+			groups = kept
+		}
+	}
+
+	// The kernel's text generation is the cost: two readers share it.
 	type result struct {
 		e    *ProcEntry // the process whose mountinfo was read; nil: none
 		ms   []NsfsMount
@@ -168,6 +197,12 @@ func (fs FS) nsfsMounts(ctx context.Context, t *ProcTable) ([]NsfsMount, []error
 		})
 	}
 	wg.Wait()
+	read := 0
+	for _, r := range res {
+		if r.e != nil {
+			read++
+		}
+	}
 
 	// Merged in group order: the same result as reading one at a time.
 	var out []NsfsMount
@@ -195,7 +230,7 @@ func (fs FS) nsfsMounts(ctx context.Context, t *ProcTable) ([]NsfsMount, []error
 			out = append(out, m)
 		}
 	}
-	return out, warns
+	return out, warns, read
 }
 
 // maxMountinfo caps one mountinfo read (a namespace with ~100,000 mounts).

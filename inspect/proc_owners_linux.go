@@ -31,6 +31,19 @@ func bpfPrecheck(root string) error {
 	return nil
 }
 
+// mountsToRead runs the in-kernel mount walk (loaded once per run) and
+// returns, by mount namespace inode, whether its mountinfo must be read.
+func (fs FS) mountsToRead() (map[uint64]bool, error) {
+	if err := bpfPrecheck(fs.Proc()); err != nil {
+		return nil, err
+	}
+	it, err := bpfowner.SharedMounts()
+	if err != nil {
+		return nil, err
+	}
+	return it.Pass()
+}
+
 // bpfIter returns the process-wide owner iterator (loaded once, then reused
 // by every refresh), or why it cannot be used.
 func bpfIter(root string) (*bpfowner.Iter, error) {

@@ -220,11 +220,6 @@ func (t *ProcTable) walkAll(sockets bool) {
 	}
 }
 
-// scanWorkers is how many goroutines share the pass. The work is syscalls
-// (mostly one readlinkat per fd), so on two cores two workers take about
-// half the wall time of one.
-const scanWorkers = 2
-
 // scanResult is one PID's outcome; denied is set when its fd directory gave EACCES.
 type scanResult struct {
 	e      *ProcEntry

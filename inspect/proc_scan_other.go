@@ -20,3 +20,6 @@ func (t *ProcTable) ResolveOwners(want []uint64, match func(*ProcEntry) bool) in
 
 // ProbeFdDirs needs Linux's /proc.
 func (t *ProcTable) ProbeFdDirs() {}
+
+// mountsToRead needs Linux.
+func (fs FS) mountsToRead() (map[uint64]bool, error) { return nil, ErrNodeLocal }

@@ -3,9 +3,14 @@
 // per namespace file of every thread-group leader, so the cost does not depend
 // on where in a process's fd table a socket sits, unlike a readlink per fd.
 //
-// The program is compiled by bpf2go (go generate) and loaded through
-// cilium/ebpf with CO-RE, so it needs the kernel's BTF and root; callers fall
-// back to the /proc walk whenever Shared reports an error.
+// A second program (mounts.bpf.c, MountIter) walks every mount namespace's
+// mounts in the kernel and says which namespaces' mountinfo holds a netns
+// mount no earlier namespace holds, so discovery reads those files only.
+//
+// The programs are compiled by bpf2go (go generate) and loaded through
+// cilium/ebpf with CO-RE, so they need the kernel's BTF and root; callers
+// fall back to the /proc walk (or to reading every mountinfo) whenever
+// Shared (SharedMounts) reports an error.
 package bpfowner
 
 import "errors"

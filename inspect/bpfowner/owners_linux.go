@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
 	"io"
 	"os"
 	"sync"
@@ -20,6 +22,10 @@ type Iter struct {
 	link *link.Iter
 	buf  []byte
 }
+
+// kernelTypes is the kernel's BTF, parsed once for both programs (the
+// owner iterator and the mount walker may load in one run).
+var kernelTypes = btf.NewCache()
 
 var shared struct {
 	sync.Mutex
@@ -65,7 +71,7 @@ func Load(pidnsIno uint64) (*Iter, error) {
 		return nil, fmt.Errorf("set pidns_ino: %w", err)
 	}
 	it := &Iter{buf: make([]byte, 64<<10)}
-	if err := spec.LoadAndAssign(&it.objs, nil); err != nil {
+	if err := spec.LoadAndAssign(&it.objs, &ebpf.CollectionOptions{Cache: kernelTypes}); err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
 	l, err := link.AttachIter(link.IterOptions{Program: it.objs.Owners})
