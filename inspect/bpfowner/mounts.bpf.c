@@ -58,10 +58,18 @@ struct {
 
 struct walk {
 	struct rb_node *node;
+	/* The namespace's netns mounts mostly share a parent (its /run/netns
+	 * mount): the parent's place is hashed once for a run of them. */
+	struct mount *parent;
+	__u64 parent_hash;
 	__u32 walked;
 	__u32 read;
 	__u32 done;
 };
+
+/* The nsfs superblock (there is one), learnt from the first mount whose
+ * s_magic says nsfs: later mounts are told by their mnt_sb alone. */
+__u64 nsfs_sb = 0;
 
 static __always_inline __u64 mix(__u64 h, __u64 v)
 {
@@ -75,13 +83,12 @@ static __always_inline __u64 mix(__u64 h, __u64 v)
 	return h;
 }
 
-/* mount_key is the identity of an nsfs mount as its mountinfo line would
- * show it (inode, mount point), or 0 when it cannot be told. */
-static __always_inline __u64 mount_key(struct mount *m)
+/* chain_hash identifies what a path below a mount shows: the mount's
+ * root dentry, then its mount-point dentry and its parent's root dentry at
+ * every level up to the namespace's root mount; 0 when it cannot be told. */
+static __always_inline __u64 chain_hash(struct mount *cur)
 {
-	struct dentry *root = BPF_CORE_READ(m, mnt.mnt_root);
-	__u64 h = mix(0, BPF_CORE_READ(root, d_inode, i_ino));
-	struct mount *cur = m;
+	__u64 h = mix(0, (__u64)BPF_CORE_READ(cur, mnt.mnt_root));
 	for (int d = 0; d < MAX_DEPTH; d++) {
 		struct mount *parent = BPF_CORE_READ(cur, mnt_parent);
 		if (!parent)
@@ -133,8 +140,26 @@ static long step(__u64 i, void *data)
 	}
 	w->walked++;
 	struct mount *m = (void *)node - bpf_core_field_offset(struct mount, mnt_node);
-	if (BPF_CORE_READ(m, mnt.mnt_sb, s_magic) == NSFS_MAGIC) {
-		__u64 key = mount_key(m);
+	struct super_block *sb = BPF_CORE_READ(m, mnt.mnt_sb);
+	int nsfs = sb && (__u64)sb == nsfs_sb;
+	if (!nsfs && sb && BPF_CORE_READ(sb, s_magic) == NSFS_MAGIC) {
+		nsfs = 1;
+		nsfs_sb = (__u64)sb;
+	}
+	if (nsfs) {
+		/* What the mountinfo line shows: the namespace (one dentry
+		 * per namespace in nsfs) and the mount point. */
+		struct mount *parent = BPF_CORE_READ(m, mnt_parent);
+		if (parent != w->parent) {
+			w->parent = parent;
+			w->parent_hash = parent ? chain_hash(parent) : 0;
+		}
+		__u64 key = 0;
+		if (w->parent_hash) {
+			key = mix(w->parent_hash, (__u64)BPF_CORE_READ(m, mnt_mountpoint));
+			key = mix(key, (__u64)BPF_CORE_READ(m, mnt.mnt_root));
+			key = key ? key : 1;
+		}
 		__u32 g = gen;
 		__u32 *v = key ? bpf_map_lookup_elem(&seen_mounts, &key) : 0;
 		if (!key) {

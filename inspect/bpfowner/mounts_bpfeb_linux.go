@@ -27,6 +27,7 @@ const (
 	mountsMapSeenNs      = "seen_ns"
 	mountsProgMountns    = "mountns"
 	mountsVarGen         = "gen"
+	mountsVarNsfsSb      = "nsfs_sb"
 	mountsVarUnusedNsrec = "unused_nsrec"
 )
 
@@ -88,6 +89,7 @@ type mountsMapSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type mountsVariableSpecs struct {
 	Gen         *ebpf.VariableSpec `ebpf:"gen"`
+	NsfsSb      *ebpf.VariableSpec `ebpf:"nsfs_sb"`
 	UnusedNsrec *ebpf.VariableSpec `ebpf:"unused_nsrec"`
 }
 
@@ -127,6 +129,7 @@ func (m *mountsMaps) Close() error {
 // It can be passed to loadMountsObjects or ebpf.CollectionSpec.LoadAndAssign.
 type mountsVariables struct {
 	Gen         *ebpf.Variable `ebpf:"gen"`
+	NsfsSb      *ebpf.Variable `ebpf:"nsfs_sb"`
 	UnusedNsrec *ebpf.Variable `ebpf:"unused_nsrec"`
 }
 
