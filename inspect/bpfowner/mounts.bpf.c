@@ -23,9 +23,11 @@
 #define BPF_MAP_TYPE_HASH 1
 #define BPF_ANY 0
 #define BPF_F_NO_PREALLOC 1
-#define MAX_MOUNTS (1 << 20)
-#define MAX_DEPTH 32
-#define MAX_TREE 64
+/* bpf_loop steps per mount namespace (each step is one move in the tree,
+ * one level of a mount's ancestry or one mount's check) and levels of
+ * ancestry per mount; beyond either the namespace is marked to read. */
+#define MAX_STEPS (1 << 22)
+#define MAX_DEPTH 64
 
 struct nsrec {
 	__u32 mntns; /* the mount namespace's inode */
@@ -56,16 +58,33 @@ struct {
 	__type(value, __u32);
 } seen_mounts SEC(".maps");
 
+/* The walk is an in-order traversal of the namespace's mount tree done
+ * one step per bpf_loop callback, so the callback has no loop of its own
+ * and the verifier checks it once. */
+enum { DESCEND, VISIT, CHAIN, NEXT, CLIMB };
+
+/* Pointers are kept as __u64: bpf2go gives every global a Go type. */
 struct walk {
-	struct rb_node *node;
-	/* The namespace's netns mounts mostly share a parent (its /run/netns
-	 * mount): the parent's place is hashed once for a run of them. */
-	struct mount *parent;
-	__u64 parent_hash;
+	__u64 node; /* struct rb_node * */
+	__u32 mode;
 	__u32 walked;
 	__u32 read;
 	__u32 done;
+	/* The namespace's netns mounts mostly share a parent (its /run/netns
+	 * mount): the parent's place is hashed once for a run of them. */
+	__u64 parent; /* struct mount * */
+	__u64 parent_hash;
+	/* CHAIN: the mount reached so far up the parent's ancestry */
+	__u64 up; /* struct mount * */
+	__u64 h;
+	__u32 depth;
 };
+
+/* The walk's state is a global, not on the stack: values loaded from a
+ * map are not tracked from one callback to the next, so the verifier
+ * checks the step once instead of once per value of its counters. One
+ * walk at a time: user space runs one pass at a time. */
+struct walk walk;
 
 /* The nsfs superblock (there is one), learnt from the first mount whose
  * s_magic says nsfs: later mounts are told by their mnt_sb alone. */
@@ -83,100 +102,115 @@ static __always_inline __u64 mix(__u64 h, __u64 v)
 	return h;
 }
 
-/* chain_hash identifies what a path below a mount shows: the mount's
- * root dentry, then its mount-point dentry and its parent's root dentry at
- * every level up to the namespace's root mount; 0 when it cannot be told. */
-static __always_inline __u64 chain_hash(struct mount *cur)
+static __always_inline struct mount *mount_of(struct rb_node *n)
 {
-	__u64 h = mix(0, (__u64)BPF_CORE_READ(cur, mnt.mnt_root));
-	for (int d = 0; d < MAX_DEPTH; d++) {
-		struct mount *parent = BPF_CORE_READ(cur, mnt_parent);
-		if (!parent)
-			return 0;
-		if (parent == cur)
-			return h ? h : 1;
-		h = mix(h, (__u64)BPF_CORE_READ(cur, mnt_mountpoint));
-		h = mix(h, (__u64)BPF_CORE_READ(parent, mnt.mnt_root));
-		cur = parent;
-	}
-	return 0;
+	return (void *)n - bpf_core_field_offset(struct mount, mnt_node);
 }
 
-static __always_inline struct rb_node *leftmost(struct rb_node *n, __u32 *bad)
+/* check records one nsfs mount whose parent's place is w->parent_hash. */
+static __always_inline void check(struct walk *w, struct mount *m)
 {
-	for (int i = 0; i < MAX_TREE; i++) {
-		struct rb_node *l = BPF_CORE_READ(n, rb_left);
-		if (!l)
-			return n;
-		n = l;
+	__u64 key = 0;
+	if (w->parent_hash) {
+		/* What the mountinfo line shows: the namespace (one dentry per
+		 * namespace in nsfs) and where it is mounted. */
+		key = mix(w->parent_hash, (__u64)BPF_CORE_READ(m, mnt_mountpoint));
+		key = mix(key, (__u64)BPF_CORE_READ(m, mnt.mnt_root));
+		key = key ? key : 1;
 	}
-	*bad = 1;
-	return 0;
-}
-
-/* next is rb_next() through probe reads. */
-static __always_inline struct rb_node *next(struct rb_node *n, __u32 *bad)
-{
-	struct rb_node *r = BPF_CORE_READ(n, rb_right);
-	if (r)
-		return leftmost(r, bad);
-	for (int i = 0; i < MAX_TREE; i++) {
-		struct rb_node *p = (struct rb_node *)(BPF_CORE_READ(n, __rb_parent_color) & ~3UL);
-		if (!p || BPF_CORE_READ(p, rb_right) != n)
-			return p;
-		n = p;
+	__u32 g = gen;
+	__u32 *v = key ? bpf_map_lookup_elem(&seen_mounts, &key) : 0;
+	if (!key) {
+		w->read = 1;
+	} else if (!v || *v != g) {
+		w->read = 1;
+		bpf_map_update_elem(&seen_mounts, &key, &g, BPF_ANY);
 	}
-	*bad = 1;
-	return 0;
 }
 
 static long step(__u64 i, void *data)
 {
-	struct walk *w = data;
-	struct rb_node *node = w->node;
-	if (!node) {
+	struct walk *w = &walk;
+	struct rb_node *n = (struct rb_node *)w->node;
+	if (!n) {
 		w->done = 1;
 		return 1;
 	}
-	w->walked++;
-	struct mount *m = (void *)node - bpf_core_field_offset(struct mount, mnt_node);
-	struct super_block *sb = BPF_CORE_READ(m, mnt.mnt_sb);
-	int nsfs = sb && (__u64)sb == nsfs_sb;
-	if (!nsfs && sb && BPF_CORE_READ(sb, s_magic) == NSFS_MAGIC) {
-		nsfs = 1;
-		nsfs_sb = (__u64)sb;
+	switch (w->mode) {
+	case DESCEND: { /* to the leftmost node below n */
+		struct rb_node *l = BPF_CORE_READ(n, rb_left);
+		if (l)
+			w->node = (__u64)l;
+		else
+			w->mode = VISIT;
+		return 0;
 	}
-	if (nsfs) {
-		/* What the mountinfo line shows: the namespace (one dentry
-		 * per namespace in nsfs) and the mount point. */
+	case VISIT: {
+		w->walked++;
+		w->mode = NEXT;
+		struct mount *m = mount_of(n);
+		struct super_block *sb = BPF_CORE_READ(m, mnt.mnt_sb);
+		if (!sb)
+			return 0;
+		if ((__u64)sb != nsfs_sb) {
+			if (BPF_CORE_READ(sb, s_magic) != NSFS_MAGIC)
+				return 0;
+			nsfs_sb = (__u64)sb;
+		}
 		struct mount *parent = BPF_CORE_READ(m, mnt_parent);
-		if (parent != w->parent) {
-			w->parent = parent;
-			w->parent_hash = parent ? chain_hash(parent) : 0;
+		if ((__u64)parent == w->parent) {
+			check(w, m);
+			return 0;
 		}
-		__u64 key = 0;
-		if (w->parent_hash) {
-			key = mix(w->parent_hash, (__u64)BPF_CORE_READ(m, mnt_mountpoint));
-			key = mix(key, (__u64)BPF_CORE_READ(m, mnt.mnt_root));
-			key = key ? key : 1;
+		/* Hash where the new parent sits: its root dentry, then one
+		 * (mount point, parent's root) pair per level, in CHAIN. */
+		w->parent = (__u64)parent;
+		w->parent_hash = 0;
+		if (!parent) {
+			check(w, m);
+			return 0;
 		}
-		__u32 g = gen;
-		__u32 *v = key ? bpf_map_lookup_elem(&seen_mounts, &key) : 0;
-		if (!key) {
-			w->read = 1;
-		} else if (!v || *v != g) {
-			w->read = 1;
-			bpf_map_update_elem(&seen_mounts, &key, &g, BPF_ANY);
-		}
+		w->up = (__u64)parent;
+		w->h = mix(0, (__u64)BPF_CORE_READ(parent, mnt.mnt_root));
+		w->depth = 0;
+		w->mode = CHAIN;
+		return 0;
 	}
-	__u32 bad = 0;
-	w->node = next(node, &bad);
-	if (bad) {
-		w->read = 1;
-		w->done = 1;
-		return 1;
+	case CHAIN: {
+		struct mount *cur = (struct mount *)w->up;
+		struct mount *up = BPF_CORE_READ(cur, mnt_parent);
+		if (up == cur || !up || ++w->depth > MAX_DEPTH) {
+			/* the namespace's root mount (its own parent); else
+			 * not told: parent_hash stays 0 and check marks it */
+			if (up == cur)
+				w->parent_hash = w->h ? w->h : 1;
+			check(w, mount_of(n));
+			w->mode = NEXT;
+			return 0;
+		}
+		w->h = mix(w->h, (__u64)BPF_CORE_READ(cur, mnt_mountpoint));
+		w->h = mix(w->h, (__u64)BPF_CORE_READ(up, mnt.mnt_root));
+		w->up = (__u64)up;
+		return 0;
 	}
-	return 0;
+	case NEXT: {
+		struct rb_node *r = BPF_CORE_READ(n, rb_right);
+		if (r) {
+			w->node = (__u64)r;
+			w->mode = DESCEND;
+		} else {
+			w->mode = CLIMB;
+		}
+		return 0;
+	}
+	default: { /* CLIMB: up while n is its parent's right child */
+		struct rb_node *p = (struct rb_node *)(BPF_CORE_READ(n, __rb_parent_color) & ~3UL);
+		w->node = (__u64)p;
+		if (p && BPF_CORE_READ(p, rb_right) != n)
+			w->mode = VISIT;
+		return 0;
+	}
+	}
 }
 
 SEC("iter/task")
@@ -196,17 +230,11 @@ int mountns(struct bpf_iter__task *ctx)
 		return 0;
 	struct nsrec r = {.mntns = BPF_CORE_READ(ns, ns.inum), .read = 1};
 	if (bpf_map_update_elem(&seen_ns, &nskey, &g, BPF_ANY) == 0) {
-		struct walk w = {};
-		__u32 bad = 0;
-		struct rb_node *top = BPF_CORE_READ(ns, mounts.rb_node);
-		if (top)
-			w.node = leftmost(top, &bad);
-		if (!bad) {
-			bpf_loop(MAX_MOUNTS, step, &w, 0);
-			/* Mounts that came or went mid-walk, or a walk cut
-			 * short: not vouched for. */
-			r.read = w.read || !w.done || w.walked != BPF_CORE_READ(ns, nr_mounts);
-		}
+		walk = (struct walk){.node = (__u64)BPF_CORE_READ(ns, mounts.rb_node), .mode = DESCEND};
+		bpf_loop(MAX_STEPS, step, 0, 0);
+		/* Mounts that came or went mid-walk, or a walk cut short: not
+		 * vouched for. */
+		r.read = walk.read || !walk.done || walk.walked != BPF_CORE_READ(ns, nr_mounts);
 	}
 	bpf_seq_write(seq, &r, sizeof(r));
 	return 0;

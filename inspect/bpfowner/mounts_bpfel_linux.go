@@ -19,6 +19,21 @@ type mountsNsrec struct {
 	Read  uint32
 }
 
+type mountsWalk struct {
+	_          structs.HostLayout
+	Node       uint64
+	Mode       uint32
+	Walked     uint32
+	Read       uint32
+	Done       uint32
+	Parent     uint64
+	ParentHash uint64
+	Up         uint64
+	H          uint64
+	Depth      uint32
+	_          [4]byte
+}
+
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
@@ -29,6 +44,7 @@ const (
 	mountsVarGen         = "gen"
 	mountsVarNsfsSb      = "nsfs_sb"
 	mountsVarUnusedNsrec = "unused_nsrec"
+	mountsVarWalk        = "walk"
 )
 
 // loadMounts returns the embedded CollectionSpec for mounts.
@@ -91,6 +107,7 @@ type mountsVariableSpecs struct {
 	Gen         *ebpf.VariableSpec `ebpf:"gen"`
 	NsfsSb      *ebpf.VariableSpec `ebpf:"nsfs_sb"`
 	UnusedNsrec *ebpf.VariableSpec `ebpf:"unused_nsrec"`
+	Walk        *ebpf.VariableSpec `ebpf:"walk"`
 }
 
 // mountsObjects contains all objects after they have been loaded into the kernel.
@@ -131,6 +148,7 @@ type mountsVariables struct {
 	Gen         *ebpf.Variable `ebpf:"gen"`
 	NsfsSb      *ebpf.Variable `ebpf:"nsfs_sb"`
 	UnusedNsrec *ebpf.Variable `ebpf:"unused_nsrec"`
+	Walk        *ebpf.Variable `ebpf:"walk"`
 }
 
 // mountsPrograms contains all programs after they have been loaded into the kernel.
