@@ -128,7 +128,7 @@ median_ms() {
 			# (15 to 20 ms here, a fifth of a host-wide -tulpn) to every figure.
 			perf stat -x, -e task-clock,duration_time -o "$TMP/cpu" -- "$@" >"$TMP/out" 2>/dev/null
 			cpu=$(awk -F, '/task-clock/ {print $1}' "$TMP/cpu")
-			t1=$((t0 + $(awk -F, '/duration_time/ {printf "%d", $1}' "$TMP/cpu")))
+			t1=$((t0 + $(awk -F, '/duration_time/ {printf "%.0f", $1}' "$TMP/cpu")))
 		else
 			/usr/bin/time -f '%U %S' -o "$TMP/cpu" "$@" >"$TMP/out" 2>/dev/null
 			t1=$(date +%s%N)
