@@ -109,7 +109,7 @@ func (fs FS) NsfsMounts(t *ProcTable) ([]NsfsMount, []error) {
 const mountWalkMin = 64
 
 func (fs FS) nsfsMounts(ctx context.Context, t *ProcTable) ([]NsfsMount, []error) {
-	ms, warns, _ := fs.nsfsMountsWith(ctx, t, len(t.Procs) > 0)
+	ms, warns, _ := fs.nsfsMountsWith(ctx, t, true)
 	return ms, warns
 }
 

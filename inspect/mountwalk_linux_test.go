@@ -52,6 +52,7 @@ func TestNsfsMountsWalkMatchesRead(t *testing.T) {
 	if err := tmp.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { tmp.Process.Kill(); tmp.Wait() })
 	scanWaitExec(t, tmp.Process.Pid, "sleep")
 	private := filepath.Join(dir, "private")
 	alias := filepath.Join(dir, "alias")

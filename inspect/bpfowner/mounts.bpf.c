@@ -4,12 +4,12 @@
 // kernel, and says which namespaces hold a namespace-file (nsfs) mount not
 // already seen in a namespace visited before. User space then reads the
 // mountinfo of those namespaces only: with N `ip netns exec` namespaces,
-// each listing every one of N netns mounts, that is N files instead of N,
-// for N x N lines of kernel text.
+// each listing every one of N netns mounts, that is a few files instead of
+// N files of N lines of kernel text each.
 //
-// Two nsfs mounts are "the same" when they mount the same inode at the
-// same place: the same mount-point dentry under the same root dentry, at
-// every level up to the namespace's root mount. Propagated copies (what
+// Two nsfs mounts are "the same" when they mount the same namespace dentry
+// at the same place: the same mount-point dentry under the same root
+// dentry, at every level up to the namespace's root mount. Propagated copies (what
 // `ip netns exec` namespaces hold) are; a bind of the same netns elsewhere,
 // or under another root, is not. Anything the walk cannot vouch for (a
 // bound reached, a count that does not add up) marks the namespace to read.

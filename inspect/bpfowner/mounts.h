@@ -17,9 +17,9 @@ struct rb_root {
 	struct rb_node *rb_node;
 } PAI;
 
-struct dentry {
-	struct inode *d_inode;
-} PAI;
+/* Only compared as pointers: one dentry per namespace in nsfs, and a
+ * mount point is a dentry of its parent mount. */
+struct dentry;
 
 struct vfsmount {
 	struct dentry *mnt_root;

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sync"
 	"unsafe"
@@ -22,7 +21,7 @@ type MountIter struct {
 	objs mountsObjects
 	link *link.Iter
 	gen  uint32
-	buf  []byte
+	bufs [][]byte
 }
 
 var sharedMounts struct {
@@ -54,14 +53,13 @@ func LoadMounts() (*MountIter, error) {
 	if err != nil {
 		return nil, err
 	}
-	it := &MountIter{buf: make([]byte, 16<<10)}
+	it := &MountIter{bufs: newBufs(2, 16<<10)}
 	if err := spec.LoadAndAssign(&it.objs, &ebpf.CollectionOptions{Cache: kernelTypes}); err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	l, err := link.AttachIter(link.IterOptions{Program: it.objs.Mountns})
+	l, err := attach(it.objs.Mountns, &it.objs, "task")
 	if err != nil {
-		it.objs.Close()
-		return nil, fmt.Errorf("attach task iterator: %w", err)
+		return nil, err
 	}
 	it.link = l
 	return it, nil
@@ -74,12 +72,7 @@ func (it *MountIter) Close() error {
 	}
 	it.mu.Lock()
 	defer it.mu.Unlock()
-	var err error
-	if it.link != nil {
-		err = it.link.Close()
-		it.link = nil
-	}
-	return errors.Join(err, it.objs.Close())
+	return detach(&it.link, &it.objs)
 }
 
 const nsrecSize = int(unsafe.Sizeof(mountsNsrec{}))
@@ -109,25 +102,12 @@ func (it *MountIter) Pass() (map[uint64]bool, error) {
 	}
 	defer rc.Close()
 	out := map[uint64]bool{}
-	have := 0
-	for {
-		n, err := rc.Read(it.buf[have:])
-		have += n
-		off := 0
-		for ; have-off >= nsrecSize; off += nsrecSize {
-			b := it.buf[off : off+nsrecSize]
-			ino := uint64(binary.NativeEndian.Uint32(b[0:]))
-			out[ino] = out[ino] || binary.NativeEndian.Uint32(b[4:]) != 0
-		}
-		have = copy(it.buf, it.buf[off:have])
-		if errors.Is(err, io.EOF) {
-			if have != 0 {
-				return nil, fmt.Errorf("task iterator: %d trailing bytes", have)
-			}
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read task iterator: %w", err)
-		}
+	err = readRecords(rc, it.bufs, nsrecSize, "task", func(b []byte) {
+		ino := uint64(binary.NativeEndian.Uint32(b[0:]))
+		out[ino] = out[ino] || binary.NativeEndian.Uint32(b[4:]) != 0
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }

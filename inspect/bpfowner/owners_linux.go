@@ -4,13 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/btf"
-	"io"
 	"os"
 	"sync"
 	"unsafe"
 
+	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
 )
 
@@ -20,12 +18,8 @@ type Iter struct {
 	mu   sync.Mutex // one pass at a time: the program's per-task cache is global
 	objs ownerObjects
 	link *link.Iter
-	bufs [3][]byte
+	bufs [][]byte
 }
-
-// kernelTypes is the kernel's BTF, parsed once for both programs (the
-// owner iterator and the mount walker may load in one run).
-var kernelTypes = btf.NewCache()
 
 var shared struct {
 	sync.Mutex
@@ -70,17 +64,13 @@ func Load(pidnsIno uint64) (*Iter, error) {
 	if err := spec.Variables[ownerVarPidnsIno].Set(uint32(pidnsIno)); err != nil {
 		return nil, fmt.Errorf("set pidns_ino: %w", err)
 	}
-	it := &Iter{}
-	for i := range it.bufs {
-		it.bufs[i] = make([]byte, 64<<10)
-	}
+	it := &Iter{bufs: newBufs(3, 64<<10)}
 	if err := spec.LoadAndAssign(&it.objs, &ebpf.CollectionOptions{Cache: kernelTypes}); err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	l, err := link.AttachIter(link.IterOptions{Program: it.objs.Owners})
+	l, err := attach(it.objs.Owners, &it.objs, "task_file")
 	if err != nil {
-		it.objs.Close()
-		return nil, fmt.Errorf("attach task_file iterator: %w", err)
+		return nil, err
 	}
 	it.link = l
 	return it, nil
@@ -93,12 +83,7 @@ func (it *Iter) Close() error {
 	}
 	it.mu.Lock()
 	defer it.mu.Unlock()
-	var err error
-	if it.link != nil {
-		err = it.link.Close()
-		it.link = nil
-	}
-	return errors.Join(err, it.objs.Close())
+	return detach(&it.link, &it.objs)
 }
 
 const recordSize = int(unsafe.Sizeof(ownerRecord{}))
@@ -130,67 +115,12 @@ func (it *Iter) each(sockets bool, fn func(Record)) error {
 		return fmt.Errorf("open task_file iterator: %w", err)
 	}
 	defer rc.Close()
-	// The kernel fills the next buffer while this goroutine decodes the
-	// last one: the decoding (a map insert per socket in the caller) was
-	// a quarter of the pass's wall time when done between reads.
-	type chunk struct {
-		b   []byte
-		n   int
-		err error
-	}
-	free := make(chan []byte, len(it.bufs))
-	full := make(chan chunk, len(it.bufs))
-	for _, b := range it.bufs {
-		free <- b
-	}
-	go func() {
-		for {
-			b := <-free
-			n, err := rc.Read(b)
-			full <- chunk{b, n, err}
-			if err != nil {
-				return // the decoder stops at this chunk
-			}
-		}
-	}()
-	decode := func(b []byte) {
+	return readRecords(rc, it.bufs, recordSize, "task_file", func(b []byte) {
 		fn(Record{
 			PID:   int(binary.NativeEndian.Uint32(b[0:])),
 			FD:    int(binary.NativeEndian.Uint32(b[4:])),
 			Inode: binary.NativeEndian.Uint64(b[8:]),
 			Kind:  Kind(binary.NativeEndian.Uint32(b[16:])),
 		})
-	}
-	// A read returns whole seq_file buffers, which need not end on a
-	// record boundary: a record cut between two reads is put together.
-	var carry [recordSize]byte
-	have := 0
-	for c := range full {
-		data := c.b[:c.n]
-		if have > 0 {
-			k := copy(carry[have:], data)
-			have += k
-			data = data[k:]
-			if have == recordSize {
-				decode(carry[:])
-				have = 0
-			}
-		}
-		for len(data) >= recordSize {
-			decode(data[:recordSize])
-			data = data[recordSize:]
-		}
-		have += copy(carry[have:], data)
-		free <- c.b
-		if errors.Is(c.err, io.EOF) {
-			if have != 0 {
-				return fmt.Errorf("task_file iterator: %d trailing bytes", have)
-			}
-			return nil
-		}
-		if c.err != nil {
-			return fmt.Errorf("read task_file iterator: %w", c.err)
-		}
-	}
-	return nil
+	})
 }
