@@ -15,7 +15,7 @@
 #   netstat loop  for each namespace: nsenter -t PID -n netstat -tulpn
 #   kns -tanp     kubectl-netstat --all-containers -tanp
 #   kns json      kubectl-netstat --all-containers -tanp --output json (RSS)
-#   floor         bench/floor: one sock_diag dump (all TCP states, v4 + v6) per namespace
+#   floor         bench/floor: sock_diag dumps of all TCP states, v4 and v6, per namespace
 #
 # Every kubectl-netstat command is timed twice: with the BPF owner iterator
 # (the default as root) and with KUBECTL_NETSTAT_OWNERS=proc (the /proc walk
@@ -26,8 +26,10 @@
 # heap). The script prints the ratios against the issue's targets, the peak RSS of each
 # command (GNU time), and checks that kubectl-netstat's listener set of every
 # bench namespace equals the ss loop's (proto, family, address, port, pid) and
-# that its text block equals netstat's byte for byte. With -s, kns -tulpn is
-# also timed after each listed number of namespaces exists (linearity). -q
+# that its text block equals netstat's byte for byte. With -s, the sweep
+# commands (kns -tulpn, -tanp, audit) and the kernel's floor for each are
+# also timed after each listed number of namespaces exists, and a growth
+# table gives the CPU per added namespace, ours above the floor too. -q
 # skips the ss and netstat loops and the checks (for large N, e.g. peak RSS
 # at 100 x 1000). -k builds the fleet, prints the holders' PIDs and keeps it
 # up until SIGTERM or Ctrl-C, measuring nothing (for profiling by hand).
@@ -54,7 +56,7 @@ while getopts "n:m:r:s:qlckh" opt; do
 	l) LATE=-late ;;
 	c) REFRESH=1 ;;
 	k) KEEP=1 ;;
-	*) sed -n '2,37p' "$0" | cut -c3-; exit 2 ;;
+	*) sed -n '2,38p' "$0" | cut -c3-; exit 2 ;;
 	esac
 done
 
@@ -172,16 +174,34 @@ grow() {
 	started=$1
 }
 
-# sweep_at N times the three sweep commands with N namespaces up.
+# sweep_at N times the three sweep commands with N namespaces up, and the
+# kernel floor of each: bench/floor asking for the same dumps (-ask listen for
+# -tulpn and audit, -ask tcp1 for -tanp), so what the kernel spends walking
+# its host-wide hashes once per namespace is told apart from our own work.
 sweep_at() {
-	local s=$1 c ms cpu
+	local s=$1 c ms cpu fask fms fcpu
 	for c in "--all-containers -tulpn" "--all-containers -tanp" "audit"; do
 		read -ra argv <<<"$c"
 		read -r ms cpu < <(median_ms "$RUNS" "$KNS" "${argv[@]}")
 		[ -n "$ms" ] || exit 1
-		printf 'sweep: %3d namespaces  kns %-22s wall %9.1f ms (%6.2f ms/ns)  cpu %9.1f ms (%6.2f ms/ns)\n' \
-			"$s" "$c" "$ms" "$(awk -v a="$ms" -v b="$s" 'BEGIN{print a/b}')" "$cpu" "$(awk -v a="$cpu" -v b="$s" 'BEGIN{print a/b}')"
+		fask=listen
+		[[ $c == *-tanp ]] && fask=tcp1
+		read -r fms fcpu < <(median_ms "$RUNS" "$TMP/floor" -ask "$fask" "${PIDS[@]:0:$s}")
+		[ -n "$fms" ] || exit 1
+		printf 'sweep: %3d namespaces  kns %-22s wall %9.1f ms (%6.2f ms/ns)  cpu %9.1f ms (%6.2f ms/ns)  floor -ask %-6s cpu %9.1f ms\n' \
+			"$s" "$c" "$ms" "$(awk -v a="$ms" -v b="$s" 'BEGIN{print a/b}')" "$cpu" "$(awk -v a="$cpu" -v b="$s" 'BEGIN{print a/b}')" "$fask" "$fcpu"
+		echo "$s|$c|$cpu|$fcpu" >>"$TMP/sweep"
 	done
+}
+# growth prints, for each sweep command, the CPU each added namespace cost
+# between consecutive sizes: ours, the floor's, and ours above the floor.
+growth() {
+	[ -s "$TMP/sweep" ] || return 0
+	echo "growth: CPU ms per added namespace (kns, kernel floor, kns above the floor)"
+	sort -t'|' -k2,2 -k1,1n "$TMP/sweep" | awk -F'|' '
+		$2 == cmd { d = $1 - n
+			printf "growth: kns %-22s %3d -> %3d ns   kns %6.2f   floor %6.2f   above floor %6.2f\n", cmd, n, $1, ($3 - c) / d, ($4 - f) / d, (($3 - $4) - (c - f)) / d }
+		{ cmd = $2; n = $1; c = $3; f = $4 }'
 }
 for s in $SWEEP; do
 	[ "$s" -lt "$N" ] || continue
@@ -229,7 +249,7 @@ for c in kns_tuln kns_tulpn fb_tulpn kns_audit fb_audit ss_loop netstat_loop kns
 	[ -n "${MS[$c]}" ] || exit 1
 	RSS[$c]=$(peak_mib "${argv[@]}")
 done
-[ -z "$SWEEP" ] || sweep_at "$N"
+[ -z "$SWEEP" ] || { sweep_at "$N"; growth; }
 
 echo "load average before measuring: $LOAD"
 # What the kernel's tables really hold: before the holders turned TCP
@@ -250,7 +270,7 @@ row "kubectl-netstat --all-containers -tanp" kns_tanp
 row "  the same, /proc walk fallback" fb_tanp
 row "kubectl-netstat --all-containers -tanp -o json" kns_json
 row "kubectl-netstat --all-containers -tanp -o wide" kns_wide
-row "floor: 1 sock_diag dump (TCP, v4+v6) per netns" floor
+row "floor: sock_diag dumps (TCP, v4 and v6) per netns" floor
 row "floor -decode (inspect.DiagDump)" floor_decode
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "-") print "-"; else if (b > 0) printf "%.1f", a/b; else print "inf" }'; }

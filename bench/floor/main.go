@@ -4,7 +4,13 @@
 // locked OS thread, opens a NETLINK_SOCK_DIAG socket there and issues one
 // dump of all TCP states for AF_INET and one for AF_INET6.
 //
-//	floor [-decode] PID|PATH...
+//	floor [-decode] [-ask tcp|tcp1|listen] PID|PATH...
+//
+// -ask chooses the dumps: tcp (the default) is the issue's floor above;
+// tcp1 is one dump of all TCP states for both families (TCPDIAG_GETSOCK),
+// what "-tan" asks the kernel for; listen is one TCP LISTEN dump for both
+// families and one UDP dump of unconnected sockets per family, what "-tuln"
+// and audit ask for. tcp1 and listen only count.
 //
 // A numeric argument means /proc/PID/ns/net. By default the replies are only
 // walked and counted (the true floor); -decode turns every message into an
@@ -29,7 +35,26 @@ import (
 
 func main() {
 	decode := flag.Bool("decode", false, "decode replies with inspect.DiagDump instead of only counting them")
+	ask := flag.String("ask", "tcp", "dumps per namespace: tcp, tcp1 or listen")
 	flag.Parse()
+	var reqs []dumpReq
+	switch *ask {
+	case "tcp":
+		reqs = []dumpReq{{false, unix.AF_INET, unix.IPPROTO_TCP, inspect.StatesAll}, {false, unix.AF_INET6, unix.IPPROTO_TCP, inspect.StatesAll}}
+	case "tcp1":
+		reqs = []dumpReq{{true, unix.AF_INET, unix.IPPROTO_TCP, inspect.StatesAll}}
+	case "listen":
+		reqs = []dumpReq{{true, unix.AF_INET, unix.IPPROTO_TCP, inspect.StatesListen},
+			{false, unix.AF_INET, unix.IPPROTO_UDP, inspect.StatesUDPUnconnected},
+			{false, unix.AF_INET6, unix.IPPROTO_UDP, inspect.StatesUDPUnconnected}}
+	default:
+		fmt.Fprintf(os.Stderr, "floor: -ask %q: want tcp, tcp1 or listen\n", *ask)
+		os.Exit(2)
+	}
+	if *decode && *ask != "tcp" {
+		fmt.Fprintln(os.Stderr, "floor: -decode goes with -ask tcp only")
+		os.Exit(2)
+	}
 	// Setns is per thread: stay on this one for the whole run.
 	runtime.LockOSThread()
 	buf := make([]byte, 64<<10)
@@ -40,7 +65,7 @@ func main() {
 		if _, err := strconv.Atoi(a); err == nil {
 			path = "/proc/" + a + "/ns/net"
 		}
-		n, err := one(path, *decode, buf, &rows)
+		n, err := one(path, *decode, reqs, buf, &rows)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "floor: %s: %v\n", path, err)
 			os.Exit(1)
@@ -51,7 +76,7 @@ func main() {
 }
 
 // one dumps the TCP sockets of one namespace and returns how many there were.
-func one(path string, decode bool, buf []byte, rows *[]inspect.Socket) (int, error) {
+func one(path string, decode bool, reqs []dumpReq, buf []byte, rows *[]inspect.Socket) (int, error) {
 	nsfd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return 0, err
@@ -67,15 +92,19 @@ func one(path string, decode bool, buf []byte, rows *[]inspect.Socket) (int, err
 	}
 	defer unix.Close(fd)
 	n := 0
-	for _, p := range []inspect.Proto{inspect.ProtoTCP, inspect.ProtoTCP6} {
-		if decode {
+	if decode {
+		for _, p := range []inspect.Proto{inspect.ProtoTCP, inspect.ProtoTCP6} {
 			*rows, err = inspect.DiagDump(fd, p, inspect.StatesAll, (*rows)[:0])
 			n += len(*rows)
-		} else {
-			var c int
-			c, err = countDump(fd, p == inspect.ProtoTCP6, buf)
-			n += c
+			if err != nil {
+				return n, err
+			}
 		}
+		return n, nil
+	}
+	for _, r := range reqs {
+		c, err := countDump(fd, r, buf)
+		n += c
 		if err != nil {
 			return n, err
 		}
@@ -83,23 +112,41 @@ func one(path string, decode bool, buf []byte, rows *[]inspect.Socket) (int, err
 	return n, nil
 }
 
-// countDump sends one inet_diag request for all TCP states and counts the
-// reply messages without decoding them.
-func countDump(fd int, v6 bool, buf []byte) (int, error) {
-	// struct nlmsghdr (16) + struct inet_diag_req_v2 (56).
-	var req [16 + 56]byte
+// dumpReq is one sock_diag dump request: legacy is TCPDIAG_GETSOCK, which
+// the kernel serves for both families in one walk of the TCP hashes.
+type dumpReq struct {
+	legacy   bool
+	family   uint8
+	protocol uint8
+	states   uint32
+}
+
+// countDump sends one inet_diag request and counts the reply messages
+// without decoding them.
+func countDump(fd int, r dumpReq, buf []byte) (int, error) {
+	// struct nlmsghdr (16) + struct inet_diag_req_v2 (56) or struct
+	// inet_diag_req (60): family first, the sockid's cookie at 44 (v2: 48),
+	// the states after the sockid.
+	var b [16 + 60]byte
 	ne := binary.NativeEndian
-	ne.PutUint32(req[0:], uint32(len(req)))
+	req := b[:16+56]
 	ne.PutUint16(req[4:], 20) // SOCK_DIAG_BY_FAMILY
+	req[16] = r.family
+	req[17] = r.protocol
+	ne.PutUint32(req[20:], r.states)
+	ne.PutUint64(req[16+48:], ^uint64(0)) // cookie: none
+	if r.legacy {
+		req = b[:]
+		clear(req)
+		ne.PutUint16(req[4:], 18) // TCPDIAG_GETSOCK
+		req[16] = r.family
+		ne.PutUint64(req[16+44:], ^uint64(0))
+		ne.PutUint32(req[16+52:], r.states)
+	}
+	ne.PutUint32(req[0:], uint32(len(req)))
 	ne.PutUint16(req[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
 	ne.PutUint32(req[8:], 1)
-	req[16] = unix.AF_INET
-	if v6 {
-		req[16] = unix.AF_INET6
-	}
-	req[17] = unix.IPPROTO_TCP
-	ne.PutUint32(req[20:], ^uint32(0)) // idiag_states: all
-	if err := unix.Sendto(fd, req[:], 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+	if err := unix.Sendto(fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return 0, fmt.Errorf("send: %w", err)
 	}
 	n := 0
