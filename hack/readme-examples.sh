@@ -30,7 +30,7 @@ if [ "${KNS_README_SANDBOX:-}" != 1 ]; then
 	}
 	trap cleanup EXIT
 	cd "$REPO"
-	go build -o bin/kubectl-netstat ./cmd/kubectl-netstat
+	CGO_ENABLED=0 go build -o bin/kubectl-netstat ./cmd/kubectl-netstat
 	go build -o "$work/readmecheck" ./hack/readmecheck
 	# The sandbox mounts a tmpfs on DEMO_ROOT; a mount point must exist.
 	if [ ! -d "$DEMO_ROOT" ]; then mkdir -p "$DEMO_ROOT"; made=1; fi
