@@ -124,9 +124,10 @@ type dumpReq struct {
 // countDump sends one inet_diag request and counts the reply messages
 // without decoding them.
 func countDump(fd int, r dumpReq, buf []byte) (int, error) {
-	// struct nlmsghdr (16) + struct inet_diag_req_v2 (56) or struct
-	// inet_diag_req (60): family first, the sockid's cookie at 44 (v2: 48),
-	// the states after the sockid.
+	// struct nlmsghdr (16), then struct inet_diag_req_v2 (56: family,
+	// protocol, states at 4, the 48-byte sockid at 8, its cookie at 48) or
+	// the original struct inet_diag_req (60: the sockid at 4, its cookie at
+	// 44, the states at 52).
 	var b [16 + 60]byte
 	ne := binary.NativeEndian
 	req := b[:16+56]
