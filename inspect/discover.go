@@ -18,8 +18,6 @@ type DiscoverOptions struct {
 	// Sockets walks every process's fds so ProcTable.Owner works (needed for -p
 	// and per-socket container attribution).
 	Sockets bool
-	// TCPStates is ScanOptions.TCPStates.
-	TCPStates uint32
 	// LazyFallback is ScanOptions.LazyFallback.
 	LazyFallback bool
 }
@@ -151,7 +149,7 @@ func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Invento
 	var mounts []NsfsMount
 	var mountWarns []error
 	readMounts := func(t *ProcTable) { mounts, mountWarns = fs.nsfsMounts(ctx, t) }
-	t, err := fs.ScanProcsContext(ctx, ScanOptions{Sockets: opt.Sockets, TCPStates: opt.TCPStates, NetnsFds: true, LazyFallback: opt.LazyFallback, Alongside: readMounts})
+	t, err := fs.ScanProcsContext(ctx, ScanOptions{Sockets: opt.Sockets, NetnsFds: true, LazyFallback: opt.LazyFallback, Alongside: readMounts})
 	if err != nil {
 		return nil, err
 	}

@@ -57,13 +57,12 @@ func bpfIter(root string) (*bpfowner.Iter, error) {
 	return bpfowner.Shared(st.Ino)
 }
 
-// fillFromBPF attributes (withSockets) every socket (TCP: in tcpStates, 0 for
-// all) in one iterator pass: the lowest PID
+// fillFromBPF attributes (withSockets) every socket in one iterator pass: the lowest PID
 // holding an inode wins, as in netstat's walk, and fds holding a network
 // namespace are confirmed by a readlink (the iterator only says "nsfs").
 // Records of processes not in the table (started after the readdir) are
 // dropped, as the walk would never have seen them.
-func (t *ProcTable) fillFromBPF(it *bpfowner.Iter, withSockets bool, tcpStates uint32) error {
+func (t *ProcTable) fillFromBPF(it *bpfowner.Iter, withSockets bool) error {
 	sockets := make(map[uint64]*Process, 1024)
 	type nsfd struct {
 		e  *ProcEntry
@@ -72,11 +71,8 @@ func (t *ProcTable) fillFromBPF(it *bpfowner.Iter, withSockets bool, tcpStates u
 	var nsfds []nsfd
 	var last *ProcEntry
 	each := it.EachNsfs
-	if tcpStates == 0 {
-		tcpStates = bpfowner.AllTCPStates
-	}
 	if withSockets {
-		each = func(fn func(bpfowner.Record)) error { return it.EachTCPStates(tcpStates, fn) }
+		each = it.Each
 	}
 	err := each(func(r bpfowner.Record) {
 		if last == nil || last.Proc.PID != r.PID {

@@ -2,7 +2,6 @@ package inspect
 
 import (
 	"bufio"
-	"context"
 	"net"
 	"os"
 	"os/exec"
@@ -381,104 +380,5 @@ func BenchmarkScanProcsOwners(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-// TestOwnersBPFTCPStates checks the pass's in-kernel TCP state filter: with
-// ScanOptions.TCPStates the listener keeps its owner and the connection's
-// two ends have none, the other way round for established, while UDP and
-// UNIX sockets (and MPTCP ones, which Go listens with by default) are
-// always recorded and the /proc walk records everything.
-func TestOwnersBPFTCPStates(t *testing.T) {
-	scanSkipUnlessRoot(t)
-	requireBPFOwners(t)
-	var plain net.ListenConfig
-	plain.SetMultipathTCP(false)
-	ln, err := plain.Listen(context.Background(), "tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial(ln.Addr().Network(), ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
-	udp, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer udp.Close()
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fds[0])
-	defer unix.Close(fds[1])
-	var st unix.Stat_t
-	if err := unix.Fstat(fds[0], &st); err != nil {
-		t.Fatal(err)
-	}
-	listener := scanSocketInode(t, ln.(*net.TCPListener))
-	conns := []uint64{scanSocketInode(t, client.(*net.TCPConn)), scanSocketInode(t, server.(*net.TCPConn))}
-	always := []uint64{scanSocketInode(t, udp.(*net.UDPConn)), st.Ino}
-	var multi net.ListenConfig
-	multi.SetMultipathTCP(true)
-	if m, err := multi.Listen(context.Background(), "tcp4", "127.0.0.1:0"); err == nil {
-		defer m.Close()
-		proto := 0
-		if rc, err := m.(*net.TCPListener).SyscallConn(); err == nil {
-			rc.Control(func(fd uintptr) { proto, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PROTOCOL) })
-		}
-		if proto == unix.IPPROTO_MPTCP {
-			always = append(always, scanSocketInode(t, m.(*net.TCPListener)))
-		} else {
-			t.Log("no MPTCP in this kernel: its listener is not checked")
-		}
-	}
-
-	fs, err := NewFS("/proc", "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	me := os.Getpid()
-	check := func(what string, tab *ProcTable, have, not []uint64) {
-		t.Helper()
-		for _, ino := range have {
-			if p := tab.Owner(ino); p == nil || p.PID != me {
-				t.Errorf("%s: socket %d: owner %v, want PID %d", what, ino, p, me)
-			}
-		}
-		for _, ino := range not {
-			if p := tab.Owner(ino); p != nil {
-				t.Errorf("%s: socket %d: owner %v, want none (state filtered out)", what, ino, p)
-			}
-		}
-	}
-	for _, c := range []struct {
-		what      string
-		states    uint32
-		noBPF     bool
-		have, not []uint64
-	}{
-		{"bpf, listen", StatesListen, false, append([]uint64{listener}, always...), conns},
-		{"bpf, established", 1 << TCPEstablished, false, append(append([]uint64{}, conns...), always...), []uint64{listener}},
-		{"bpf, no TCP", StatesNone, false, always, append([]uint64{listener}, conns...)},
-		{"bpf, all", 0, false, append(append([]uint64{listener}, conns...), always...), nil},
-		{"proc walk, listen", StatesListen, true, append(append([]uint64{listener}, conns...), always...), nil},
-	} {
-		tab, err := fs.ScanProcs(ScanOptions{Sockets: true, TCPStates: c.states, NoBPF: c.noBPF})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := map[bool]OwnerMethod{false: OwnersBPF, true: OwnersProc}[c.noBPF]; tab.Owners != want {
-			t.Fatalf("%s: owners by %q, want %q", c.what, tab.Owners, want)
-		}
-		check(c.what, tab, c.have, c.not)
 	}
 }

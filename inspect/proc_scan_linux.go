@@ -133,7 +133,7 @@ func (fs FS) ScanProcsContext(ctx context.Context, opt ScanOptions) (*ProcTable,
 		l := <-bpfRes
 		err := l.err
 		if err == nil {
-			err = t.fillFromBPF(l.it, opt.Sockets, opt.TCPStates)
+			err = t.fillFromBPF(l.it, opt.Sockets)
 		}
 		switch {
 		case err == nil && opt.Sockets:

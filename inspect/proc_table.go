@@ -10,10 +10,6 @@ type ScanOptions struct {
 	// Sockets walks every /proc/PID/fd to map socket inodes to their owner
 	// and to find network namespaces held only by an open fd.
 	Sockets bool
-	// TCPStates, when not 0, says which TCP states (1 << state) the caller
-	// will ask owners of: the BPF pass may then leave the others out (a
-	// host-wide -l skips every connection). The /proc walk records all.
-	TCPStates uint32
 	// NetnsFds walks every /proc/PID/fd for namespaces held only by an open
 	// fd, without recording sockets (Sockets implies it). Discovery always
 	// sets it, so the namespaces found never depend on the output flags.

@@ -23,7 +23,4 @@ const (
 	// UDP and raw sockets use TCP_ESTABLISHED when connected and TCP_CLOSE when not.
 	StatesUDPConnected   = uint32(1) << TCPEstablished
 	StatesUDPUnconnected = uint32(1) << TCPClose
-	// StatesNone selects no TCP socket (no state is 0) for ScanOptions.TCPStates,
-	// where 0 means all.
-	StatesNone = uint32(1)
 )

@@ -58,20 +58,6 @@ struct inode {
 
 struct file_operations;
 
-struct sock_common {
-	unsigned short skc_family;
-	volatile unsigned char skc_state;
-} PAI;
-
-struct sock {
-	struct sock_common __sk_common;
-	__u16 sk_protocol;
-} PAI;
-
-struct socket {
-	struct sock *sk;
-} PAI;
-
 struct file {
 	unsigned int f_mode;
 	const struct file_operations *f_op;

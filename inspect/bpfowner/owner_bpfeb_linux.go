@@ -33,7 +33,6 @@ const (
 	ownerVarNsfsFop      = "nsfs_fop"
 	ownerVarPidnsIno     = "pidns_ino"
 	ownerVarSockFop      = "sock_fop"
-	ownerVarTcpStates    = "tcp_states"
 	ownerVarUnusedRecord = "unused_record"
 	ownerVarWantSockets  = "want_sockets"
 )
@@ -99,7 +98,6 @@ type ownerVariableSpecs struct {
 	NsfsFop      *ebpf.VariableSpec `ebpf:"nsfs_fop"`
 	PidnsIno     *ebpf.VariableSpec `ebpf:"pidns_ino"`
 	SockFop      *ebpf.VariableSpec `ebpf:"sock_fop"`
-	TcpStates    *ebpf.VariableSpec `ebpf:"tcp_states"`
 	UnusedRecord *ebpf.VariableSpec `ebpf:"unused_record"`
 	WantSockets  *ebpf.VariableSpec `ebpf:"want_sockets"`
 }
@@ -140,7 +138,6 @@ type ownerVariables struct {
 	NsfsFop      *ebpf.Variable `ebpf:"nsfs_fop"`
 	PidnsIno     *ebpf.Variable `ebpf:"pidns_ino"`
 	SockFop      *ebpf.Variable `ebpf:"sock_fop"`
-	TcpStates    *ebpf.Variable `ebpf:"tcp_states"`
 	UnusedRecord *ebpf.Variable `ebpf:"unused_record"`
 	WantSockets  *ebpf.Variable `ebpf:"want_sockets"`
 }

@@ -15,9 +15,6 @@
 #define SOCKFS_MAGIC 0x534f434b
 #define FMODE_PATH 0x4000
 #define MAX_PID_LEVEL 32 /* MAX_PID_NS_LEVEL */
-#define AF_INET 2
-#define AF_INET6 10
-#define IPPROTO_TCP 6
 
 enum { KIND_SOCKET = 1, KIND_NSFS = 2 };
 
@@ -39,14 +36,6 @@ volatile const __u32 pidns_ino = 0;
  * without -p), so tens of thousands of socket records are not written out
  * only to be dropped. */
 volatile __u32 want_sockets = 1;
-
-/* Set before each pass: the TCP states (1 << state) whose sockets' owners
- * are wanted; all ones for every socket. A host-wide -l wants the few
- * listeners among tens of thousands of connections: the rest are not
- * written out, read and dropped. Other sockets are always written, MPTCP
- * ones too (Go listens with MPTCP by default; /proc shows their TCP
- * subflows, whose states need not be the MPTCP socket's). */
-volatile __u32 tcp_states = ~0U;
 
 /* The file_operations of socket files and of (non-O_PATH) namespace files,
  * learnt from the first such file the inode checks find: each kind has one
@@ -138,19 +127,6 @@ int owners(struct bpf_iter__task_file *ctx)
 	}
 	if (kind == KIND_SOCKET && !want_sockets)
 		return 0;
-	if (kind == KIND_SOCKET && tcp_states != ~0U) {
-		/* The socket sits beside the inode just read (struct
-		 * socket_alloc); the helper returns a BTF pointer, so the loads
-		 * below are direct and fault-safe. */
-		struct socket *sock = bpf_sock_from_file(file);
-		struct sock *sk = sock ? sock->sk : 0;
-		if (sk) {
-			unsigned short family = sk->__sk_common.skc_family;
-			if ((family == AF_INET || family == AF_INET6) && sk->sk_protocol == IPPROTO_TCP &&
-			    !(tcp_states & (1U << (sk->__sk_common.skc_state & 31))))
-				return 0;
-		}
-	}
 
 	__u64 session = ctx->meta->session_id;
 	if (session != last_session || task != last_task) {

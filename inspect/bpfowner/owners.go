@@ -38,6 +38,3 @@ type Record struct {
 
 // ErrUnsupported is returned where the iterator cannot exist (not Linux).
 var ErrUnsupported = errors.New("BPF task_file iterator not supported on this OS")
-
-// AllTCPStates asks Iter.EachTCPStates for TCP sockets in every state.
-const AllTCPStates = ^uint32(0)

@@ -91,17 +91,13 @@ const recordSize = int(unsafe.Sizeof(ownerRecord{}))
 // Each runs one pass over every open file of the tasks visible in the
 // reader's pid namespace and calls fn for each socket and namespace fd of a
 // thread-group leader, in ascending PID order then fd order.
-func (it *Iter) Each(fn func(Record)) error { return it.each(true, AllTCPStates, fn) }
-
-// EachTCPStates is Each without the TCP sockets whose state s has no bit
-// (1 << s) in states: the kernel skips them.
-func (it *Iter) EachTCPStates(states uint32, fn func(Record)) error { return it.each(true, states, fn) }
+func (it *Iter) Each(fn func(Record)) error { return it.each(true, fn) }
 
 // EachNsfs is Each for namespace fds only: the kernel skips socket files
 // (discovery without -p needs only the namespaces held by an fd).
-func (it *Iter) EachNsfs(fn func(Record)) error { return it.each(false, AllTCPStates, fn) }
+func (it *Iter) EachNsfs(fn func(Record)) error { return it.each(false, fn) }
 
-func (it *Iter) each(sockets bool, tcpStates uint32, fn func(Record)) error {
+func (it *Iter) each(sockets bool, fn func(Record)) error {
 	it.mu.Lock()
 	defer it.mu.Unlock()
 	if it.link == nil {
@@ -113,9 +109,6 @@ func (it *Iter) each(sockets bool, tcpStates uint32, fn func(Record)) error {
 	}
 	if err := it.objs.WantSockets.Set(want); err != nil {
 		return fmt.Errorf("set want_sockets: %w", err)
-	}
-	if err := it.objs.TcpStates.Set(tcpStates); err != nil {
-		return fmt.Errorf("set tcp_states: %w", err)
 	}
 	rc, err := it.link.Open()
 	if err != nil {

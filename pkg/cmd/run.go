@@ -239,18 +239,6 @@ func (o *netstatOptions) socketQuery() inspect.SocketQuery {
 	return q
 }
 
-// ownerTCPStates is the TCP states whose sockets the run may show, so the
-// BPF owner pass can leave the others out.
-func (o *netstatOptions) ownerTCPStates() uint32 {
-	q := o.socketQuery()
-	for _, p := range q.Protos {
-		if p.IsTCP() {
-			return q.TCPStates
-		}
-	}
-	return inspect.StatesNone
-}
-
 // viewQuery is the query for one view: a pod read by exec has only /proc/net text.
 func (o *netstatOptions) viewQuery(v *nsView) inspect.SocketQuery {
 	q := o.socketQuery()

@@ -85,7 +85,7 @@ func (o *netstatOptions) newViewSet(ctx context.Context) (*viewSet, error) {
 	}
 	sc.lazyWanted = o.lazyOwners()
 	sc.sockets = o.flags.Programs || o.format != output.FormatText || o.ko.Container != ""
-	inv, err := o.fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: sc.sockets, TCPStates: o.ownerTCPStates(), LazyFallback: sc.lazyWanted})
+	inv, err := o.fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: sc.sockets, LazyFallback: sc.lazyWanted})
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +340,7 @@ func (sc *viewSet) refresh(o *netstatOptions) error {
 	}
 	if sc.needDiscovery {
 		// Later refreshes rediscover, so containers that started since are tagged.
-		inv, err := o.fs.DiscoverContext(sc.ctx, inspect.DiscoverOptions{Sockets: sc.sockets, TCPStates: o.ownerTCPStates(), LazyFallback: sc.lazyWanted})
+		inv, err := o.fs.DiscoverContext(sc.ctx, inspect.DiscoverOptions{Sockets: sc.sockets, LazyFallback: sc.lazyWanted})
 		if err != nil {
 			return err
 		}
@@ -363,7 +363,7 @@ func (sc *viewSet) refresh(o *netstatOptions) error {
 		sc.markShown()
 		return nil
 	}
-	t, err := o.fs.ScanProcsContext(sc.ctx, inspect.ScanOptions{Sockets: true, TCPStates: o.ownerTCPStates()})
+	t, err := o.fs.ScanProcsContext(sc.ctx, inspect.ScanOptions{Sockets: true})
 	if err != nil {
 		return err
 	}
