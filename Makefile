@@ -11,7 +11,7 @@ TEST_TIMEOUT ?= 45m
 all: build
 
 # Static, like the release binaries: a cgo build (the default where a C
-# compiler is installed) peaks 20 to 35 MiB higher on a host-wide -tulpn.
+# compiler is installed) peaked 19 to 25 MiB higher on a host-wide -tulpn here.
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/kubectl-netstat
 

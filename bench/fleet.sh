@@ -88,7 +88,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "fleet: building into $TMP" >&2
-# Static, like make build and the release binaries (cgo adds 20 to 35 MiB of peak RSS).
+# Static, like make build and the release binaries (a cgo build peaked 19 to 25 MiB higher here).
 CGO_ENABLED=0 go build -o "$TMP/kns" ./cmd/kubectl-netstat || die "build kubectl-netstat failed"
 go build -o "$TMP/holder" ./bench/holder || die "build holder failed"
 go build -o "$TMP/floor" ./bench/floor || die "build floor failed"
