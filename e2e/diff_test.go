@@ -240,6 +240,29 @@ func TestDiffTarget(t *testing.T) {
 				"netstat", "kubectl-netstat "+byInode, f.mode)
 		})
 	}
+	// The same namespace's listeners and UDP sockets taken from the one
+	// BPF walk of the host's tables (used from 32 namespaces up; forced
+	// here), against netstat in the namespace.
+	for _, f := range []flagSet{
+		{args: []string{"-tulpn"}},
+		{args: []string{"-tuln"}},
+		{args: []string{"-ulanpe"}},
+		{args: []string{"-tlnpeo"}},
+	} {
+		t.Run("walk "+f.name(), func(t *testing.T) {
+			t.Setenv("KUBECTL_NETSTAT_SOCKETS", "walk")
+			if os.Geteuid() == 0 {
+				v := run(cmdTimeout, tool, append([]string{"-v", byInode}, f.args...)...)
+				if !strings.Contains(v.stderr, "sockets: one bpf walk of the host's socket tables (1 of 1 namespaces") {
+					t.Fatalf("the walk was not used: exit %d, stderr %q", v.code, v.stderr)
+				}
+			}
+			sandwich(t,
+				func() result { return nsExec(s.name, netstatPath, f.args...) },
+				func() result { return run(cmdTimeout, tool, append([]string{byInode}, f.args...)...) },
+				"netstat", "kubectl-netstat (walk) "+byInode, f.mode)
+		})
+	}
 	for _, f := range []flagSet{
 		{args: []string{"-an"}},
 		{args: []string{"-tulpn"}},

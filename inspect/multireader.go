@@ -29,6 +29,10 @@ type MultiReader struct {
 	check bool
 	open  map[uint64]*netnsOpen
 	self  *NetReader // the caller's own namespace, read without setns
+	// What the last pass's socket walk did (WalkStatus).
+	walked                  bool
+	walkErr                 error
+	walkCovered, walkWanted int
 }
 
 type netnsOpen struct {
@@ -62,6 +66,9 @@ func (m *MultiReader) Reader(inv *Inventory, ns *Netns) (*NetReader, error) {
 	if ns == nil || inv != nil && inv.Procs != nil && ns.Inode == inv.Procs.SelfNetnsIno {
 		if m.self == nil {
 			m.self = m.fs.NewOwnNetReader(m.ctx)
+			if ns != nil {
+				m.self.ino = ns.Inode
+			}
 		}
 		return m.self, nil
 	}
@@ -88,7 +95,9 @@ func (m *MultiReader) openNetns(ns *Netns) (*netnsOpen, error) {
 	if err != nil {
 		return nil, &OpenError{Netns: ns, Err: err}
 	}
-	return &netnsOpen{h: h, r: m.fs.NewNetReaderContext(m.ctx, h)}, nil
+	r := m.fs.NewNetReaderContext(m.ctx, h)
+	r.ino = ns.Inode
+	return &netnsOpen{h: h, r: r}, nil
 }
 
 // Retain closes every open namespace not in nss: one that died or is no
@@ -125,6 +134,22 @@ func (o *netnsOpen) close() {
 // and calls fn(k, result, err) for k in order on the caller's goroutine. It
 // stops at fn's first error, waits for the reads in flight and returns it.
 func (m *MultiReader) Sockets(rs []*NetReader, query func(k int) SocketQuery, fn func(k int, res *SocketResult, err error) error) error {
+	want := map[uint64]bool{}
+	for k, r := range rs {
+		if r.ino != 0 && walkable(query(k)) {
+			want[r.ino] = true
+		}
+	}
+	if walked := m.walk(want); walked != nil {
+		for _, r := range rs {
+			r.walked = walked[r.ino]
+		}
+		defer func() {
+			for _, r := range rs {
+				r.walked = nil
+			}
+		}()
+	}
 	if len(rs) == 1 {
 		res, err := rs[0].Sockets(query(0))
 		return fn(0, res, err)
@@ -189,6 +214,14 @@ func readAhead(n int, read func(k int) (*SocketResult, error), fn func(k int, re
 // host has), not kept: a one-shot pass. A namespace that could not be
 // opened gives fn an *OpenError.
 func (m *MultiReader) ReadAll(inv *Inventory, nss []*Netns, q SocketQuery, owners bool, fn func(ns *Netns, res *SocketResult, err error) error) error {
+	var walked map[uint64]*walkedNs
+	if walkable(q) {
+		want := make(map[uint64]bool, len(nss))
+		for _, ns := range nss {
+			want[ns.Inode] = true
+		}
+		walked = m.walk(want)
+	}
 	read := func(k int) (*SocketResult, error) {
 		if err := m.ctx.Err(); err != nil {
 			return nil, err
@@ -198,6 +231,7 @@ func (m *MultiReader) ReadAll(inv *Inventory, nss []*Netns, q SocketQuery, owner
 			// The caller's own namespace: no handle, no setns.
 			r := m.fs.NewOwnNetReader(m.ctx)
 			defer r.Close()
+			r.walked = walked[ns.Inode]
 			return r.Sockets(q)
 		}
 		o, err := m.openNetns(ns)
@@ -205,6 +239,7 @@ func (m *MultiReader) ReadAll(inv *Inventory, nss []*Netns, q SocketQuery, owner
 			return nil, err
 		}
 		defer o.close()
+		o.r.walked = walked[ns.Inode]
 		return o.r.Sockets(q)
 	}
 	return readAhead(len(nss), read, func(k int, res *SocketResult, err error) error {
@@ -216,4 +251,32 @@ func (m *MultiReader) ReadAll(inv *Inventory, nss []*Netns, q SocketQuery, owner
 		}
 		return fn(nss[k], res, err)
 	})
+}
+
+// walk runs one socket walk for a pass over the namespaces in want (by
+// inode) and returns the part of each it covered; nil when it could not
+// run, every namespace then being dumped. WalkStatus tells which.
+func (m *MultiReader) walk(want map[uint64]bool) map[uint64]*walkedNs {
+	m.walked, m.walkErr, m.walkCovered, m.walkWanted = false, nil, 0, len(want)
+	if len(want) == 0 {
+		return nil
+	}
+	switch os.Getenv(SocketsEnv) {
+	case "walk":
+	case "diag":
+		m.walkErr = fmt.Errorf("%s=diag", SocketsEnv)
+		return nil
+	default:
+		if len(want) < walkMin {
+			m.walkErr = fmt.Errorf("%d namespaces: dumps cost less below %d", len(want), walkMin)
+			return nil
+		}
+	}
+	got, err := m.fs.walkSockets(want)
+	if err != nil {
+		m.walkErr = err
+		return nil
+	}
+	m.walked, m.walkCovered = true, len(got)
+	return got
 }

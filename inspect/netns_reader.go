@@ -48,6 +48,11 @@ type NetReader struct {
 	noBoth bool
 	// scratch holds tcp6 rows while partitionTCP reorders (reused).
 	scratch []Socket
+	// ino is the namespace's inode where the MultiReader knows it (0:
+	// not known), and walked its part of the pass's socket walk, if any:
+	// its TCP listeners and UDP sockets then come from there, undumped.
+	ino    uint64
+	walked *walkedNs
 }
 
 // NewNetReader reads the namespace h (nsenter.None() for the caller's own).
@@ -130,6 +135,10 @@ func (r *NetReader) Sockets(q SocketQuery) (*SocketResult, error) {
 			states = q.UDPStates
 		}
 		if states == 0 {
+			continue
+		}
+		if r.walked != nil && r.walked.has(p) && walkable(q) {
+			res.Sockets = r.walked.appendRows(res.Sockets, p, states)
 			continue
 		}
 		fd, err := r.diag()

@@ -16,8 +16,9 @@ import (
 
 // diagScene is a fresh network namespace with sockets opened inside it.
 type diagScene struct {
-	h   nsenter.Handle
-	fds []int
+	name string // under /run/netns
+	h    nsenter.Handle
+	fds  []int
 }
 
 func newDiagScene(t *testing.T) *diagScene {
@@ -37,7 +38,7 @@ func newDiagScene(t *testing.T) *diagScene {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &diagScene{h: h}
+	s := &diagScene{name: name, h: h}
 	t.Cleanup(func() {
 		for _, fd := range s.fds {
 			unix.Close(fd)

@@ -194,6 +194,9 @@ func (o *auditOptions) scanInventory(ctx context.Context) ([]audit.Listener, *in
 		o.peers.count(ls[first:], res.Sockets)
 		return nil
 	})
+	if o.root.verbose {
+		noteSocketsMethod(o.ErrOut, mr)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -137,6 +137,7 @@ func (o *netstatOptions) once(w *bufio.Writer, sc *viewSet, iter int) error {
 			func(k int, res *inspect.SocketResult, err error) error {
 				return printView(k, func(v *nsView) error { return o.printSocketResult(w, sc, v, out, res, err) })
 			})
+		sc.noteSockets(o)
 		if err != nil {
 			return err
 		}

@@ -42,6 +42,7 @@ type viewSet struct {
 	// lazyWanted: that is the fallback when the BPF iterator cannot serve.
 	lazyOwners, lazyWanted bool
 	noted                  bool // -v told how owners are found
+	notedSockets           bool // -v told where sockets come from
 	sockets                bool // discovery attributes sockets to processes
 	// remoteOnly: every view comes through the API (a non-Linux client);
 	// there is no local process table to refresh.
@@ -382,6 +383,26 @@ func (sc *viewSet) noteOwners(o *netstatOptions, t *inspect.ProcTable) {
 		fmt.Fprintf(o.ErrOut, "kubectl-netstat: owners: %s (BPF iterator not used: %s)\n", t.Owners, t.OwnersFallback)
 	} else {
 		fmt.Fprintf(o.ErrOut, "kubectl-netstat: owners: %s\n", t.Owners)
+	}
+}
+
+// noteSockets tells -v, once per run, whether the first pass's sockets came
+// from the one walk of the host's tables or from dumps per namespace.
+func (sc *viewSet) noteSockets(o *netstatOptions) {
+	if sc.notedSockets || !o.verbose || sc.mr == nil {
+		return
+	}
+	sc.notedSockets = true
+	noteSocketsMethod(o.ErrOut, sc.mr)
+}
+
+func noteSocketsMethod(w io.Writer, mr *inspect.MultiReader) {
+	method, detail := mr.WalkStatus()
+	switch {
+	case method == inspect.SocketsWalk:
+		fmt.Fprintf(w, "kubectl-netstat: sockets: %s (%s; the others dumped)\n", method, detail)
+	case detail != "":
+		fmt.Fprintf(w, "kubectl-netstat: sockets: %s (BPF walk not used: %s)\n", method, detail)
 	}
 }
 
