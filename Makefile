@@ -25,6 +25,8 @@ test:
 # ./... skips testdata/, so the test helper program is named explicitly.
 vet:
 	$(GO) vet ./... ./testdata/sockd
+	GOOS=darwin $(GO) vet ./...
+	GOOS=windows $(GO) vet ./...
 
 # Runs every FuzzXxx in the module for FUZZTIME each (go test -fuzz takes
 # one target per run).

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package e2e compares kubectl-netstat with the real net-tools netstat on
 // throw-away network namespaces full of known sockets and routes.
 //

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command floor measures the kernel's floor for bench/fleet.sh: the least
 // work any tool must do to list every TCP socket of a set of network
 // namespaces. For each namespace it opens the namespace file, joins it on one

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package faults is the fault-injection suite of issue 11: the real binary
 // run, as root and as an unprivileged user, against namespace churn, an
 // attacker swapping a namespace fd for a FIFO, processes exiting mid-scan, a

@@ -1,3 +1,5 @@
+//go:build !windows
+
 // Package runtimes runs real container runtimes (Docker, Podman rootful and
 // rootless, LXC, systemd-nspawn, bare runc and crun) and checks what
 // kubectl-netstat says about each container against the runtime's own CLI and
