@@ -17,8 +17,10 @@
 #   kns json      kubectl-netstat --all-containers -tanp --output json (RSS)
 #   floor         bench/floor: sock_diag dumps of all TCP states, v4 and v6, per namespace
 #
-# Every kubectl-netstat command is timed twice: with the BPF owner iterator
-# (the default as root) and with KUBECTL_NETSTAT_OWNERS=proc (the /proc walk
+# Every kubectl-netstat command is timed twice: with its BPF programs (the
+# default as root: the owner iterator, and for -l/-u queries the one walk of
+# the host's socket tables) and without them (KUBECTL_NETSTAT_OWNERS=proc
+# KUBECTL_NETSTAT_SOCKETS=diag: the /proc walk and a dump per namespace, the
 # fallback), so the two paths are compared in one run. -l gives each holder
 # the late-socket shape (UDP, UNIX and some listeners opened after its pairs,
 # at the end of its fd table). -c also runs TestRefreshesFlat on the fleet
@@ -226,7 +228,7 @@ echo "fleet: $N namespaces x $M sockets ($sockets sockets held), $RUNS runs each
 
 declare -A MS CPU RSS CMD
 # The fallback rows run through env(1), so each is still one command.
-FB="env KUBECTL_NETSTAT_OWNERS=proc $KNS"
+FB="env KUBECTL_NETSTAT_OWNERS=proc KUBECTL_NETSTAT_SOCKETS=diag $KNS"
 CMD[kns_tuln]="$KNS --all-containers -tuln"
 CMD[kns_tulpn]="$KNS --all-containers -tulpn"
 CMD[fb_tulpn]="$FB --all-containers -tulpn"
@@ -262,13 +264,13 @@ printf '%-50s %10s %10s %10s\n' command "wall ms" "cpu ms" "RSS MiB"
 row() { printf '%-50s %10s %10s %10s\n' "$1" "${MS[$2]}" "${CPU[$2]}" "${RSS[$2]}"; }
 row "kubectl-netstat --all-containers -tuln" kns_tuln
 row "kubectl-netstat --all-containers -tulpn" kns_tulpn
-row "  the same, /proc walk fallback" fb_tulpn
+row "  the same, no BPF (/proc walk, dumps)" fb_tulpn
 row "kubectl-netstat audit" kns_audit
-row "  the same, /proc walk fallback" fb_audit
+row "  the same, no BPF (/proc walk, dumps)" fb_audit
 row "loop: nsenter -t PID -n ss -tulpn" ss_loop
 row "loop: nsenter -t PID -n netstat -tulpn" netstat_loop
 row "kubectl-netstat --all-containers -tanp" kns_tanp
-row "  the same, /proc walk fallback" fb_tanp
+row "  the same, no BPF (/proc walk, dumps)" fb_tanp
 row "kubectl-netstat --all-containers -tanp -o json" kns_json
 row "kubectl-netstat --all-containers -tanp -o wide" kns_wide
 row "floor: sock_diag dumps (TCP, v4 and v6) per netns" floor
@@ -281,7 +283,7 @@ ratios() {
 	local r1 r2 r3 r4 p b
 	for p in kns fb; do
 		b=BPF
-		[ "$p" = kns ] || b="/proc walk"
+		[ "$p" = kns ] || b="no BPF"
 		r1=$(ratio "${T[${p}_tulpn]}" "${T[kns_tuln]}")
 		r2=$(ratio "${T[ss_loop]}" "${T[${p}_tulpn]}")
 		r3=$(ratio "${T[ss_loop]}" "${T[${p}_audit]}")
@@ -316,8 +318,9 @@ for k in $(seq "$N"); do
 	INO[$p]=$(stat -L -c %i "/proc/$p/ns/net")
 done
 kns_tulpn >"$TMP/kns.txt"
-KUBECTL_NETSTAT_OWNERS=proc "$KNS" --all-containers -tulpn >"$TMP/fb.txt"
-echo "owners: $("$KNS" --all-containers -tulpnv 2>&1 >/dev/null | grep 'owners:')"
+KUBECTL_NETSTAT_OWNERS=proc KUBECTL_NETSTAT_SOCKETS=diag "$KNS" --all-containers -tulpn >"$TMP/fb.txt"
+"$KNS" --all-containers -tulpnv 2>&1 >/dev/null | grep -E 'owners:|sockets:' || true
+"$KNS" audit -v 2>&1 >/dev/null | grep -E 'sockets:' | sed 's/^/audit: /' || true
 for p in "${PIDS[@]}"; do
 	echo "# ns ${INO[$p]}"
 	nsenter -t "$p" -n ss -tulpn
@@ -366,9 +369,9 @@ for p in "${PIDS[@]}"; do
 	cmp -s "$TMP/block" "$TMP/fbblock" || fbbad=$((fbbad + 1))
 done
 if [ "$fbbad" = 0 ]; then
-	echo "check BPF owners vs /proc walk (-tulpn blocks): identical ($N namespaces)"
+	echo "check BPF vs no BPF (-tulpn blocks): identical ($N namespaces)"
 else
-	echo "check BPF owners vs /proc walk (-tulpn blocks): $fbbad of $N namespaces DIFFER"
+	echo "check BPF vs no BPF (-tulpn blocks): $fbbad of $N namespaces DIFFER"
 	fail=1
 fi
 if [ "$bad" = 0 ]; then
