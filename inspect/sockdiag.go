@@ -13,8 +13,11 @@ var ErrDumpInterrupted = errors.New("sock_diag dump interrupted")
 // (e.g. raw_diag not loaded); callers fall back to /proc/net.
 var ErrDiagUnsupported = errors.New("sock_diag not supported for this table")
 
-// StatesAll selects every TCP state, including request sockets (TCP_NEW_SYN_RECV).
-const StatesAll = ^uint32(0)
+// StatesAll selects every TCP state, including request sockets
+// (TCP_NEW_SYN_RECV, 12), but not bit 13: from Linux 6.6 that asks for bound,
+// unlistened sockets (TCPF_BOUND_INACTIVE), which /proc/net/tcp and netstat
+// never show.
+const StatesAll = uint32(1)<<13 - 1
 
 // TCP state masks netstat's -l and default modes map to.
 const (

@@ -92,6 +92,13 @@ func TestDiagMatchesProc(t *testing.T) {
 			return err
 		}
 		add(a)
+		// Bound, never listened: in no /proc/net table (sock_diag has
+		// it only for TCPF_BOUND_INACTIVE).
+		b, _ := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+		add(b)
+		if err := unix.Bind(b, lo); err != nil {
+			return err
+		}
 		l6, _ := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM, 0)
 		add(l6)
 		if err := unix.Bind(l6, &unix.SockaddrInet6{}); err != nil {
