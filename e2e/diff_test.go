@@ -242,14 +242,17 @@ func TestDiffTarget(t *testing.T) {
 				"netstat", "kubectl-netstat "+byInode, f.mode)
 		})
 	}
-	// The same namespace's listeners and UDP sockets taken from the one
-	// BPF walk of the host's tables (used from 32 namespaces up; forced
+	// The same namespace's TCP and UDP sockets taken from the one BPF
+	// walk of the host's tables (used from 32 namespaces up; forced
 	// here), against netstat in the namespace.
 	for _, f := range []flagSet{
 		{args: []string{"-tulpn"}},
 		{args: []string{"-tuln"}},
 		{args: []string{"-ulanpe"}},
 		{args: []string{"-tlnpeo"}},
+		{args: []string{"-tanp"}},
+		{args: []string{"-atunpe"}},
+		{args: []string{"-an"}},
 	} {
 		t.Run("walk "+f.name(), func(t *testing.T) {
 			t.Setenv("KUBECTL_NETSTAT_SOCKETS", "walk")

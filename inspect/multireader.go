@@ -135,12 +135,14 @@ func (o *netnsOpen) close() {
 // stops at fn's first error, waits for the reads in flight and returns it.
 func (m *MultiReader) Sockets(rs []*NetReader, query func(k int) SocketQuery, fn func(k int, res *SocketResult, err error) error) error {
 	want := map[uint64]bool{}
+	conns := false
 	for k, r := range rs {
-		if r.ino != 0 && walkable(query(k)) {
+		if q := query(k); r.ino != 0 && walkable(q) {
 			want[r.ino] = true
+			conns = conns || wantsConns(q)
 		}
 	}
-	if walked := m.walk(want); walked != nil {
+	if walked := m.walk(want, conns); walked != nil {
 		for _, r := range rs {
 			r.walked = walked[r.ino]
 		}
@@ -220,7 +222,7 @@ func (m *MultiReader) ReadAll(inv *Inventory, nss []*Netns, q SocketQuery, owner
 		for _, ns := range nss {
 			want[ns.Inode] = true
 		}
-		walked = m.walk(want)
+		walked = m.walk(want, wantsConns(q))
 	}
 	read := func(k int) (*SocketResult, error) {
 		if err := m.ctx.Err(); err != nil {
@@ -256,7 +258,7 @@ func (m *MultiReader) ReadAll(inv *Inventory, nss []*Netns, q SocketQuery, owner
 // walk runs one socket walk for a pass over the namespaces in want (by
 // inode) and returns the part of each it covered; nil when it could not
 // run, every namespace then being dumped. WalkStatus tells which.
-func (m *MultiReader) walk(want map[uint64]bool) map[uint64]*walkedNs {
+func (m *MultiReader) walk(want map[uint64]bool, conns bool) map[uint64]*walkedNs {
 	m.walked, m.walkErr, m.walkCovered, m.walkWanted = false, nil, 0, len(want)
 	if len(want) == 0 {
 		return nil
@@ -272,7 +274,7 @@ func (m *MultiReader) walk(want map[uint64]bool) map[uint64]*walkedNs {
 			return nil
 		}
 	}
-	got, err := m.fs.walkSockets(want)
+	got, err := m.fs.walkSockets(want, conns)
 	if err != nil {
 		m.walkErr = err
 		return nil

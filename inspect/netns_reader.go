@@ -25,6 +25,9 @@ type SocketQuery struct {
 	TCPStates, UDPStates uint32
 	// ProcOnly reads /proc/net text instead of asking sock_diag.
 	ProcOnly bool
+	// Timers: TCP timers are shown (-o), so connections are dumped, not
+	// walked (the socket walk has no timers).
+	Timers bool
 }
 
 // SocketResult is what one namespace gave for a query.
@@ -50,7 +53,7 @@ type NetReader struct {
 	scratch []Socket
 	// ino is the namespace's inode where the MultiReader knows it (0:
 	// not known), and walked its part of the pass's socket walk, if any:
-	// its TCP listeners and UDP sockets then come from there, undumped.
+	// its TCP and UDP sockets then come from there, undumped.
 	ino    uint64
 	walked *walkedNs
 }
@@ -137,7 +140,7 @@ func (r *NetReader) Sockets(q SocketQuery) (*SocketResult, error) {
 		if states == 0 {
 			continue
 		}
-		if r.walked != nil && r.walked.has(p) && walkable(q) {
+		if r.walked != nil && r.walked.has(p, states) && walkable(q) {
 			res.Sockets = r.walked.appendRows(res.Sockets, p, states)
 			continue
 		}

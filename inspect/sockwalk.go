@@ -19,7 +19,7 @@ const walkMin = 32
 type SocketsMethod string
 
 const (
-	// SocketsWalk: listeners and UDP sockets of every namespace that shares the
+	// SocketsWalk: TCP and UDP sockets of every namespace that shares the
 	// host's tables from one BPF walk of them; other tables dumped per namespace.
 	SocketsWalk SocketsMethod = "one bpf walk of the host's socket tables"
 	// SocketsDump: sock_diag dumps in each namespace.
@@ -27,22 +27,24 @@ const (
 )
 
 // walkedNs is one namespace's part of a socket walk, by table, each in the
-// order sock_diag dumps it. lite: the UDP-Lite tables were walked too.
+// order sock_diag dumps it. lite: the UDP-Lite tables were walked too;
+// conns: the TCP tables hold every state, not only listeners.
 type walkedNs struct {
 	tcp, tcp6, udp, udp6, udplite, udplite6 []Socket
-	lite                                    bool
+	lite, conns                             bool
 }
 
 // walkable reports whether q's TCP and UDP tables can come from a walk: the
-// walk holds listening TCP sockets (not connections) and every UDP socket,
-// with what sock_diag reports of them (not /proc text).
+// walk holds every hashed TCP socket and every UDP socket, with what
+// sock_diag reports of them (not /proc text), but no TCP timers (-o; a
+// listener has none running).
 func walkable(q SocketQuery) bool {
 	if q.ProcOnly {
 		return false
 	}
 	some := false
 	for _, p := range q.Protos {
-		if p.IsTCP() && q.TCPStates&^StatesListen != 0 {
+		if p.IsTCP() && q.Timers && q.TCPStates&^StatesListen != 0 {
 			return false
 		}
 		some = some || p.IsTCP() || p.IsUDP()
@@ -50,10 +52,24 @@ func walkable(q SocketQuery) bool {
 	return some
 }
 
-// has reports whether the walk holds table p (for a walkable query).
-func (w *walkedNs) has(p Proto) bool {
+// wantsConns reports whether q asks for TCP sockets that are not listening:
+// the walk then walks the established hashes too.
+func wantsConns(q SocketQuery) bool {
+	for _, p := range q.Protos {
+		if p.IsTCP() && q.TCPStates&^StatesListen != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// has reports whether the walk holds table p's sockets in states (for a
+// walkable query).
+func (w *walkedNs) has(p Proto, states uint32) bool {
 	switch p {
-	case ProtoTCP, ProtoTCP6, ProtoUDP, ProtoUDP6:
+	case ProtoTCP, ProtoTCP6:
+		return w.conns || states&^StatesListen == 0
+	case ProtoUDP, ProtoUDP6:
 		return true
 	case ProtoUDPLite, ProtoUDPLite6:
 		return w.lite
@@ -61,7 +77,9 @@ func (w *walkedNs) has(p Proto) bool {
 	return false
 }
 
-// appendRows appends the rows of table p in states (a mask, as for sock_diag).
+// appendRows appends the rows of table p in states (a mask, as for
+// sock_diag; a request sock, shown as SYN_RECV, is kept by the SYN_RECV bit,
+// not TCP_NEW_SYN_RECV's: every mask netstat's modes use has both or neither).
 func (w *walkedNs) appendRows(out []Socket, p Proto, states uint32) []Socket {
 	var rows []Socket
 	switch p {

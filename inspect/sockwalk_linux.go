@@ -9,8 +9,9 @@ import (
 
 // walkSockets walks the host's socket tables once (bpfowner.SockWalk) and
 // returns the part of each namespace in want whose tables were walked; a
-// namespace left out is read with its own dumps.
-func (fs FS) walkSockets(want map[uint64]bool) (map[uint64]*walkedNs, error) {
+// namespace left out is read with its own dumps. conns: walk every TCP
+// socket, not only listeners.
+func (fs FS) walkSockets(want map[uint64]bool, conns bool) (map[uint64]*walkedNs, error) {
 	if err := bpfPrecheck(fs.Proc()); err != nil {
 		return nil, err
 	}
@@ -19,7 +20,7 @@ func (fs FS) walkSockets(want map[uint64]bool) (map[uint64]*walkedNs, error) {
 		return nil, err
 	}
 	got := make(map[uint64]*walkedNs, len(want))
-	info, err := w.Pass(func(r *bpfowner.SockRecord) {
+	info, err := w.Pass(conns, func(r *bpfowner.SockRecord) {
 		ino := uint64(r.Netns)
 		if !want[ino] {
 			return
@@ -54,9 +55,9 @@ func (fs FS) walkSockets(want map[uint64]bool) (map[uint64]*walkedNs, error) {
 		case !info.Covered[ino]:
 			delete(got, ino)
 		case got[ino] == nil:
-			got[ino] = &walkedNs{lite: info.UDPLite} // walked, and holds none
+			got[ino] = &walkedNs{lite: info.UDPLite, conns: info.Conns} // walked, and holds none
 		default:
-			got[ino].lite = info.UDPLite
+			got[ino].lite, got[ino].conns = info.UDPLite, info.Conns
 		}
 	}
 	return got, nil
@@ -88,6 +89,9 @@ func decodeWalked(r *bpfowner.SockRecord, sk *Socket) {
 		sk.Remote = netip.AddrPortFrom(netip.AddrFrom4([4]byte(r.Dst[:4])), r.Dport)
 	}
 	sk.State = TCPState(r.State)
+	if sk.State == TCPNewSynRecv && sk.Proto.IsTCP() {
+		sk.State = TCPSynRecv
+	}
 	sk.RecvQ = uint64(r.RecvQ)
 	sk.SendQ = uint64(r.SendQ) // 0 for a listener, as /proc shows
 	sk.UID = r.UID

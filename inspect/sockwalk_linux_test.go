@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kubectl-netstat/kubectl-netstat/nsenter"
 	"golang.org/x/sys/unix"
 )
 
@@ -143,7 +144,7 @@ func TestSocketWalkMatchesDump(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := fs.walkSockets(map[uint64]bool{ino: true, bst.Ino: true})
+	got, err := fs.walkSockets(map[uint64]bool{ino: true, bst.Ino: true}, false)
 	if err != nil {
 		t.Fatalf("walk: %v", err)
 	}
@@ -251,7 +252,7 @@ func TestWalkable(t *testing.T) {
 		want bool
 	}{
 		{SocketQuery{Protos: append(tcp, udp...), TCPStates: StatesListen, UDPStates: StatesUDPUnconnected}, true}, // -tuln
-		{SocketQuery{Protos: tcp, TCPStates: StatesAll}, false},                                                    // -tan: connections
+		{SocketQuery{Protos: tcp, TCPStates: StatesAll}, true},                                                     // -tan: connections too
 		{SocketQuery{Protos: udp, TCPStates: StatesAll, UDPStates: StatesAll}, true},                               // -uan: no TCP table asked
 		{SocketQuery{Protos: append(tcp, udp...), TCPStates: StatesListen, ProcOnly: true}, false},                 // /proc text
 		{SocketQuery{Protos: []Proto{ProtoRaw, ProtoUnix}, UDPStates: StatesAll}, false},                           // nothing walked
@@ -260,4 +261,297 @@ func TestWalkable(t *testing.T) {
 			t.Errorf("walkable(%+v) = %v, want %v", c.q, got, c.want)
 		}
 	}
+}
+
+// openConnSockets opens TCP sockets in every hashed state but LISTEN: a
+// connection with unread data, one half closed each way, a timewait sock of
+// each substate, a request sock and a SYN that is never answered.
+func openConnSockets(t *testing.T, s *diagScene) {
+	t.Helper()
+	if out, err := exec.Command("sh", "-c", fmt.Sprintf(
+		"ip -n %[1]s link add kw0 type veth peer name kw1 && ip -n %[1]s addr add 192.0.2.1/24 dev kw0 && ip -n %[1]s link set kw0 up && ip -n %[1]s link set kw1 up",
+		s.name)).CombinedOutput(); err != nil {
+		t.Fatalf("veth: %v: %s", err, out)
+	}
+	s.open(t, func(add func(int)) error {
+		lo := &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}
+		l, _ := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+		add(l)
+		if err := unix.Bind(l, lo); err != nil {
+			return err
+		}
+		if err := unix.Listen(l, 16); err != nil {
+			return err
+		}
+		pair := func() (c, a int, err error) {
+			c, _ = unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+			if err := unix.Connect(c, sockName(l)); err != nil {
+				return -1, -1, err
+			}
+			a, _, err = unix.Accept(l)
+			return c, a, err
+		}
+		// ESTABLISHED both ways, data unread on one side (Recv-Q).
+		c, a, err := pair()
+		if err != nil {
+			return err
+		}
+		add(c)
+		add(a)
+		if _, err := unix.Write(c, []byte("unread data")); err != nil {
+			return err
+		}
+		// FIN_WAIT2 (a full socket) and CLOSE_WAIT.
+		if c, a, err = pair(); err != nil {
+			return err
+		}
+		add(c)
+		add(a)
+		if err := unix.Shutdown(c, unix.SHUT_WR); err != nil {
+			return err
+		}
+		// An orphan in FIN_WAIT2 (a timewait sock, substate FIN_WAIT2)
+		// and CLOSE_WAIT.
+		if c, a, err = pair(); err != nil {
+			return err
+		}
+		add(a)
+		unix.Close(c)
+		// TIME_WAIT: both closed, the client first.
+		if c, a, err = pair(); err != nil {
+			return err
+		}
+		unix.Close(c)
+		unix.Close(a)
+		// SYN_RECV: a TCP_DEFER_ACCEPT listener keeps the request sock
+		// until data comes.
+		d, _ := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM, 0)
+		add(d)
+		unix.SetsockoptInt(d, unix.IPPROTO_TCP, unix.TCP_DEFER_ACCEPT, 600)
+		if err := unix.Bind(d, &unix.SockaddrInet6{Addr: [16]byte{15: 1}}); err != nil {
+			return err
+		}
+		if err := unix.Listen(d, 4); err != nil {
+			return err
+		}
+		dc, _ := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM, 0)
+		add(dc)
+		if err := unix.Connect(dc, sockName(d)); err != nil {
+			return err
+		}
+		// SYN_SENT: nothing answers on the veth (192.0.2.0/24, in the scene).
+		ss, _ := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+		add(ss)
+		if err := unix.Connect(ss, &unix.SockaddrInet4{Port: 9, Addr: [4]byte{192, 0, 2, 2}}); err != unix.EINPROGRESS {
+			return fmt.Errorf("connect 192.0.2.2: %v", err)
+		}
+		return nil
+	})
+}
+
+// tcpStates counts rows by state name.
+func tcpStates(ss []Socket) map[string]int {
+	n := map[string]int{}
+	for _, s := range ss {
+		if s.Proto.IsTCP() {
+			n[s.State.String()]++
+		}
+	}
+	return n
+}
+
+// withoutTimers clears what the walk does not read (-o's columns).
+func withoutTimers(ss []Socket) []Socket {
+	out := append([]Socket(nil), ss...)
+	for i := range out {
+		out[i].Timer, out[i].TimerTicks, out[i].Retrans, out[i].Probes = 0, 0, 0, 0
+	}
+	return out
+}
+
+// TestSocketWalkConnsMatchesDump: with connections asked for, the walk's
+// rows are sock_diag's but for timers, in every hashed TCP state, field for
+// field and in the same order.
+func TestSocketWalkConnsMatchesDump(t *testing.T) {
+	s := newDiagScene(t)
+	ino := s.withTask(t, s.name)
+	openWalkSockets(t, s)
+	openConnSockets(t, s)
+	fs, err := NewFS("/proc", "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := fs.NewNetReader(s.h)
+	defer r.Close()
+	all := SocketQuery{Protos: []Proto{ProtoTCP, ProtoTCP6, ProtoUDP, ProtoUDP6}, TCPStates: StatesAll, UDPStates: StatesAll}
+	// The closes finish in softirq: wait for the two timewait socks.
+	want := map[string]int{"ESTABLISHED": 4, "FIN_WAIT2": 2, "CLOSE_WAIT": 2, "TIME_WAIT": 1, "SYN_RECV": 1, "SYN_SENT": 1}
+	var dump *SocketResult
+	for i := 0; ; i++ {
+		if dump, err = r.Sockets(all); err != nil {
+			t.Fatal(err)
+		}
+		n := tcpStates(dump.Sockets)
+		ok := true
+		for st, k := range want {
+			ok = ok && n[st] >= k
+		}
+		if ok {
+			break
+		}
+		if i > 10000 {
+			t.Fatalf("scene's states never all seen: %v, want at least %v", n, want)
+		}
+		unix.Nanosleep(&unix.Timespec{Nsec: 1e6}, nil)
+	}
+	got, err := fs.walkSockets(map[uint64]bool{ino: true}, true)
+	if err != nil {
+		t.Fatalf("walk: %v", err)
+	}
+	if got[ino] == nil || !got[ino].conns {
+		t.Fatalf("namespace %d: not walked with connections (%+v)", ino, got[ino])
+	}
+	for _, q := range []SocketQuery{
+		all, // -tuan
+		{Protos: []Proto{ProtoTCP, ProtoTCP6}, TCPStates: StatesNotListen},                 // -tn
+		{Protos: []Proto{ProtoTCP6, ProtoTCP}, TCPStates: StatesAll, UDPStates: StatesAll}, // odd order
+		{Protos: []Proto{ProtoTCP}, TCPStates: StatesListen},                               // -tln
+	} {
+		r.walked = nil
+		dump, err := r.Sockets(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.walked = got[ino]
+		walk, err := r.Sockets(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(rowStrings(withoutTimers(dump.Sockets)), rowStrings(walk.Sockets)); d != "" {
+			t.Errorf("query %+v: walk differs from sock_diag but for timers (-dump +walk):\n%s", q, d)
+		}
+	}
+	n := tcpStates(append(got[ino].tcp, got[ino].tcp6...))
+	for st, k := range want {
+		if n[st] < k {
+			t.Errorf("walk: %d %s rows, want at least %d (all: %v)", n[st], st, k, n)
+		}
+	}
+	var rq, uid0ino0 bool
+	for _, sk := range append(got[ino].tcp, got[ino].tcp6...) {
+		rq = rq || sk.State == TCPEstablished && sk.RecvQ == uint64(len("unread data"))
+		uid0ino0 = uid0ino0 || sk.State == TCPTimeWait && sk.Inode == 0
+	}
+	if !rq || !uid0ino0 {
+		t.Errorf("connection fields not read: unread data %v, timewait without inode %v", rq, uid0ino0)
+	}
+
+	// Connections are walked only without -o; listeners with it too.
+	for _, c := range []struct {
+		q    SocketQuery
+		want bool
+	}{
+		{SocketQuery{Protos: []Proto{ProtoTCP}, TCPStates: StatesAll, Timers: true}, false},
+		{SocketQuery{Protos: []Proto{ProtoTCP}, TCPStates: StatesListen, Timers: true}, true},
+	} {
+		if walkable(c.q) != c.want {
+			t.Errorf("walkable(%+v) = %v", c.q, !c.want)
+		}
+	}
+}
+
+// TestSocketWalkUnderChurn: while connections are opened and closed in the
+// namespace (freed sockets are reused at once, SLAB_TYPESAFE_BY_RCU), every
+// pass still hands over each long-lived connection exactly once.
+func TestSocketWalkUnderChurn(t *testing.T) {
+	s := newDiagScene(t)
+	ino := s.withTask(t, s.name)
+	var l int
+	stable := map[uint64]bool{}
+	s.open(t, func(add func(int)) error {
+		l, _ = unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+		add(l)
+		if err := unix.Bind(l, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+			return err
+		}
+		if err := unix.Listen(l, 64); err != nil {
+			return err
+		}
+		for i := 0; i < 200; i++ {
+			c, _ := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+			add(c)
+			if err := unix.Connect(c, sockName(l)); err != nil {
+				return err
+			}
+			a, _, err := unix.Accept(l)
+			if err != nil {
+				return err
+			}
+			add(a)
+			for _, fd := range []int{c, a} {
+				var st unix.Stat_t
+				if err := unix.Fstat(fd, &st); err != nil {
+					return err
+				}
+				stable[st.Ino] = true
+			}
+		}
+		return nil
+	})
+	stop := make(chan struct{})
+	churned := make(chan int)
+	go func() {
+		n := 0
+		err := nsenter.Do(s.h, func() error {
+			for {
+				select {
+				case <-stop:
+					return nil
+				default:
+				}
+				c, _ := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+				if err := unix.Connect(c, sockName(l)); err != nil {
+					unix.Close(c)
+					return err
+				}
+				if a, _, err := unix.Accept(l); err == nil {
+					// Reset, not TIME_WAIT: the slab is reused at once.
+					unix.SetsockoptLinger(a, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1})
+					unix.Close(a)
+				}
+				unix.SetsockoptLinger(c, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1})
+				unix.Close(c)
+				n++
+			}
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		churned <- n
+	}()
+	fs, err := NewFS("/proc", "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pass := 0; pass < 50; pass++ {
+		got, err := fs.walkSockets(map[uint64]bool{ino: true}, true)
+		if err != nil {
+			close(stop)
+			<-churned
+			t.Fatalf("pass %d: %v", pass, err)
+		}
+		seen := map[uint64]int{}
+		for _, sk := range got[ino].tcp {
+			if stable[sk.Inode] {
+				seen[sk.Inode]++
+			}
+		}
+		for ino := range stable {
+			if seen[ino] != 1 {
+				t.Errorf("pass %d: connection (inode %d) seen %d times", pass, ino, seen[ino])
+			}
+		}
+	}
+	close(stop)
+	t.Logf("%d connections opened and reset during 50 passes", <-churned)
 }

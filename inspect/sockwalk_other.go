@@ -4,6 +4,6 @@ package inspect
 
 import "errors"
 
-func (fs FS) walkSockets(want map[uint64]bool) (map[uint64]*walkedNs, error) {
+func (fs FS) walkSockets(want map[uint64]bool, conns bool) (map[uint64]*walkedNs, error) {
 	return nil, errors.New("needs Linux")
 }

@@ -85,4 +85,13 @@ struct bpf_iter__task_file {
 	};
 } PAI;
 
+struct bpf_iter__task {
+	union {
+		struct bpf_iter_meta *meta;
+	};
+	union {
+		struct task_struct *task;
+	};
+} PAI;
+
 #endif

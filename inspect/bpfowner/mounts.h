@@ -52,13 +52,4 @@ struct task_struct___mnt {
 	struct nsproxy *nsproxy;
 } PAI;
 
-struct bpf_iter__task {
-	union {
-		struct bpf_iter_meta *meta;
-	};
-	union {
-		struct task_struct *task;
-	};
-} PAI;
-
 #endif

@@ -1,7 +1,7 @@
 //go:build ignore
 
-// One walk of the host's TCP listening hash and UDP hash, tagged by network
-// namespace. Every namespace that shares the initial namespace's tables
+// One walk of the host's TCP listening hash, TCP established hash (asked
+// for: want_conns) and UDP hash, tagged by network namespace. Every namespace that shares the initial namespace's tables
 // (all of them, unless tcp_child_ehash_entries / udp_child_hash_entries were
 // set) has its sockets in those tables, and each per-namespace sock_diag dump
 // walks all of them to pick its own: N namespaces cost N walks of every
@@ -32,6 +32,12 @@
 #define MAX_TABLES 16 /* a power of two */
 /* bpf_loop's bound: one step per bucket and per socket. */
 #define MAX_STEPS (1 << 23)
+/* Established-hash heads read at once: most buckets are empty. */
+#define CHUNK 32
+/* Walks of one established bucket before the pass gives up (see step_est). */
+#define MAX_REDO 8
+#define TCP_TIME_WAIT 6
+#define TCP_NEW_SYN_RECV 12
 
 struct netrec {
 	__u32 netns; /* the network namespace's inode */
@@ -53,6 +59,13 @@ struct sockrec {
 	__u16 dport; /* network order, as skc_dport */
 	__u8 src[16];
 	__u8 dst[16];
+	__u32 bucket; /* REC_EHASH: the established-hash bucket it was found in */
+	__u32 flags;  /* REC_*, and the table's index << 8 */
+};
+
+enum {
+	REC_EHASH = 1,   /* from the established hash */
+	REC_RETRACT = 2, /* no socket: drop what was sent of this bucket, it is walked again */
 };
 
 /* Put the record types in the BTF, so bpf2go generates their Go types. */
@@ -76,8 +89,14 @@ __u64 tcp_tables[MAX_TABLES];
 __u64 udp_tables[MAX_TABLES];
 __u32 n_tcp = 0;
 __u32 n_udp = 0;
+/* Set by user space before a pass: walk the established hashes too. */
+__u32 want_conns = 0;
+/* Set by tests: walk every force_redo'th established bucket twice, as if a
+ * socket had moved (the retraction path is otherwise a rare race). */
+__u32 force_redo = 0;
+__u64 chunk[CHUNK];
 
-enum { PHASE_TCP, PHASE_UDP, PHASE_UDPLITE, PHASE_DONE };
+enum { PHASE_TCP, PHASE_EST, PHASE_UDP, PHASE_UDPLITE, PHASE_DONE };
 
 /* The walk's state is a global, not on the stack, as in mounts.bpf.c: the
  * verifier checks the step once. Read by user space after the pass. */
@@ -93,6 +112,10 @@ struct walk {
 	__u32 lost;   /* records the ring buffer had no room for */
 	__u32 sent;
 	__u32 udplite; /* the UDP-Lite table was walked */
+	__u32 conns;   /* the established hashes were walked */
+	__u32 cur;     /* the established bucket being walked */
+	__u32 redo;    /* walks of cur so far, less one */
+	__u32 redone;  /* established buckets walked again, in all */
 };
 
 struct walk walk;
@@ -116,9 +139,26 @@ static __always_inline __u32 table_index(__u64 *tables, __u32 *n, __u64 t)
 	return i + 1;
 }
 
-static __always_inline void emit(struct sock *sk, __u8 proto)
+static __always_inline void send(struct sockrec *r)
+{
+	if (bpf_ringbuf_output(&socks_rb, r, sizeof(*r), BPF_RB_NO_WAKEUP))
+		walk.lost++;
+	else
+		walk.sent++;
+}
+
+/* emit sends one socket. est: it is from the established hash, where a
+ * timewait or request sock has only the sock_common part of a sock. */
+static __always_inline void emit(struct sock *sk, __u8 proto, int est)
 {
 	struct sockrec r = {.proto = proto};
+	if (est) {
+		/* Being freed: the dump's refcount_inc_not_zero skips it too. */
+		if (!BPF_CORE_READ(sk, __sk_common.skc_refcnt.refs.counter))
+			return;
+		r.flags = REC_EHASH | walk.table << 8;
+		r.bucket = walk.cur;
+	}
 	struct net *net = BPF_CORE_READ(sk, __sk_common.skc_net.net);
 	r.netns = BPF_CORE_READ(net, ns.inum);
 	r.family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -135,6 +175,13 @@ static __always_inline void emit(struct sock *sk, __u8 proto)
 		a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
 		__builtin_memcpy(r.dst, &a, sizeof(a));
 	}
+	if (r.state == TCP_TIME_WAIT) {
+		/* inet_twsk_diag_fill: the substate, no queues, uid or inode. */
+		r.state = BPF_CORE_READ((struct inet_timewait_sock *)sk, tw_substate);
+		goto out;
+	}
+	if (r.state == TCP_NEW_SYN_RECV) /* inet_req_diag_fill: nor here */
+		goto out;
 	r.uid = BPF_CORE_READ(sk, sk_uid.val);
 	/* sock_i_ino: sk_ino where the kernel keeps it, else the socket
 	 * inode's number. */
@@ -147,7 +194,13 @@ static __always_inline void emit(struct sock *sk, __u8 proto)
 			r.ino = BPF_CORE_READ(sa, vfs_inode.i_ino);
 		}
 	}
-	if (proto == IPPROTO_TCP) {
+	if (est) {
+		/* tcp_diag_get_info for a connection. */
+		struct tcp_sock *tp = (void *)sk;
+		int rq = BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq);
+		r.rqueue = rq < 0 ? 0 : rq;
+		r.wqueue = BPF_CORE_READ(tp, write_seq) - BPF_CORE_READ(tp, snd_una);
+	} else if (proto == IPPROTO_TCP) {
 		/* A listener's receive queue is its accept backlog (tcp_diag_get_info). */
 		r.rqueue = BPF_CORE_READ(sk, sk_ack_backlog);
 	} else {
@@ -158,10 +211,8 @@ static __always_inline void emit(struct sock *sk, __u8 proto)
 		r.rqueue = rmem - deficit;
 		r.wqueue = wmem;
 	}
-	if (bpf_ringbuf_output(&socks_rb, &r, sizeof(r), BPF_RB_NO_WAKEUP))
-		walk.lost++;
-	else
-		walk.sent++;
+out:
+	send(&r);
 }
 
 /* The sock a hash node belongs to. */
@@ -170,6 +221,83 @@ static __always_inline struct sock *sock_of(__u64 node, int nulls)
 	__u64 off = nulls ? bpf_core_field_offset(struct sock_common, skc_nulls_node)
 			  : bpf_core_field_offset(struct sock_common, skc_node);
 	return (void *)(node - off - bpf_core_field_offset(struct sock, __sk_common));
+}
+
+/* start_bucket begins walking established bucket b at node first. */
+static __always_inline void start_bucket(struct walk *w, __u32 b, __u64 first)
+{
+	w->cur = b;
+	w->redo = 0;
+	w->node = first;
+}
+
+/* step_est makes one move in table t's established hash. Its sockets are
+ * SLAB_TYPESAFE_BY_RCU: one freed while the walk is on it may be reused at
+ * once and hashed into another bucket, taking the walk with it. Each chain
+ * ends in a "nulls" marker naming its bucket (INIT_HLIST_NULLS_HEAD), as the
+ * kernel's own lockless lookups check: ending in another bucket's, the
+ * bucket is retracted (user space drops what was sent of it) and walked
+ * again. */
+static __always_inline long step_est(struct walk *w, __u64 t)
+{
+	__u64 bsz = bpf_core_type_size(struct inet_ehash_bucket);
+	__u64 foff = bpf_core_field_offset(struct inet_ehash_bucket, chain.first);
+	__u64 first;
+	if (!w->base) {
+		struct inet_hashinfo *h = (void *)tcp_tables[t];
+		w->base = (__u64)BPF_CORE_READ(h, ehash);
+		w->nbuckets = BPF_CORE_READ(h, ehash_mask) + 1;
+		w->bucket = 0;
+		w->node = 0;
+		return w->base ? 0 : 1;
+	}
+	if (!w->node) {
+		if (w->bucket >= w->nbuckets) {
+			w->table++;
+			w->base = 0;
+			return 0;
+		}
+		__u64 at = w->base + (__u64)w->bucket * bsz;
+		if (w->nbuckets - w->bucket >= CHUNK && bsz == sizeof(chunk[0]) && foff == 0) {
+			if (bpf_probe_read_kernel(chunk, sizeof(chunk), (void *)at))
+				return 1;
+			for (int k = 0; k < CHUNK; k++) {
+				if (!(chunk[k] & 1)) {
+					start_bucket(w, w->bucket + k, chunk[k]);
+					w->bucket += k + 1;
+					return 0;
+				}
+			}
+			w->bucket += CHUNK;
+			return 0;
+		}
+		if (bpf_probe_read_kernel(&first, sizeof(first), (void *)(at + foff)))
+			return 1;
+		if (!(first & 1))
+			start_bucket(w, w->bucket, first);
+		w->bucket++;
+		return 0;
+	}
+	__u64 n = w->node;
+	emit(sock_of(n, 1), IPPROTO_TCP, 1);
+	__u64 next = (__u64)BPF_CORE_READ((struct hlist_nulls_node *)n, next);
+	if (!(next & 1)) {
+		w->node = next;
+		return 0;
+	}
+	w->node = 0;
+	if ((next >> 1) == w->cur && !(force_redo && !w->redo && w->cur % force_redo == 0))
+		return 0;
+	struct sockrec r = {.bucket = w->cur, .flags = REC_RETRACT | w->table << 8};
+	send(&r);
+	if (++w->redo >= MAX_REDO)
+		return 1; /* not done: user space dumps instead */
+	w->redone++;
+	if (bpf_probe_read_kernel(&first, sizeof(first), (void *)(w->base + (__u64)w->cur * bsz + foff)))
+		return 1;
+	if (!(first & 1))
+		w->node = first;
+	return 0;
 }
 
 /* step makes one move: start a table, load a bucket's first node, or send
@@ -181,6 +309,12 @@ static long step(__u64 i, void *data)
 {
 	struct walk *w = &walk;
 	if (w->phase == PHASE_TCP && w->table >= n_tcp) {
+		w->phase = PHASE_EST;
+		w->table = 0;
+		w->base = 0;
+	}
+	if (w->phase == PHASE_EST && (w->table >= n_tcp || !want_conns)) {
+		w->conns = want_conns != 0;
 		w->phase = PHASE_UDP;
 		w->table = 0;
 		w->base = 0;
@@ -196,7 +330,7 @@ static long step(__u64 i, void *data)
 		w->udplite = udplite_table != 0;
 		return 1;
 	}
-	if (w->phase != PHASE_TCP && w->phase != PHASE_UDP && w->phase != PHASE_UDPLITE)
+	if (w->phase != PHASE_TCP && w->phase != PHASE_EST && w->phase != PHASE_UDP && w->phase != PHASE_UDPLITE)
 		return 1;
 	int tcp = w->phase == PHASE_TCP;
 	__u32 proto = tcp ? IPPROTO_TCP : w->phase == PHASE_UDP ? IPPROTO_UDP : IPPROTO_UDPLITE;
@@ -206,6 +340,8 @@ static long step(__u64 i, void *data)
 	/* The verifier must see the bound on the register used as index. */
 	barrier_var(t);
 	t &= MAX_TABLES - 1;
+	if (w->phase == PHASE_EST)
+		return step_est(w, t);
 	if (!w->base) {
 		if (tcp) {
 			struct inet_hashinfo *h = (void *)tcp_tables[t];
@@ -245,7 +381,7 @@ static long step(__u64 i, void *data)
 		return 0;
 	}
 	__u64 n = w->node;
-	emit(sock_of(n, tcp), proto);
+	emit(sock_of(n, tcp), proto, 0);
 	__u64 next;
 	if (tcp) {
 		next = (__u64)BPF_CORE_READ((struct hlist_nulls_node *)n, next);

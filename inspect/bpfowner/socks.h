@@ -27,7 +27,13 @@ struct inet_listen_hashbucket {
 	struct hlist_nulls_head nulls_head;
 } PAI;
 
+struct inet_ehash_bucket {
+	struct hlist_nulls_head chain;
+} PAI;
+
 struct inet_hashinfo {
+	struct inet_ehash_bucket *ehash;
+	unsigned int ehash_mask;
 	unsigned int lhash2_mask;
 	struct inet_listen_hashbucket *lhash2;
 } PAI;
@@ -73,6 +79,14 @@ struct proto {
 	} h;
 } PAI;
 
+typedef struct {
+	int counter;
+} atomic_t;
+
+typedef struct refcount_struct {
+	atomic_t refs;
+} refcount_t;
+
 struct sock_common {
 	union {
 		struct {
@@ -88,6 +102,7 @@ struct sock_common {
 	};
 	unsigned short skc_family;
 	volatile unsigned char skc_state;
+	refcount_t skc_refcnt;
 	struct proto *skc_prot;
 	possible_net_t skc_net;
 	struct in6_addr skc_v6_daddr;
@@ -97,14 +112,6 @@ struct sock_common {
 		struct hlist_nulls_node skc_nulls_node;
 	};
 } PAI;
-
-typedef struct {
-	int counter;
-} atomic_t;
-
-typedef struct refcount_struct {
-	atomic_t refs;
-} refcount_t;
 
 typedef struct {
 	unsigned int val;
@@ -135,6 +142,19 @@ struct sock {
 	struct socket *sk_socket;
 } PAI;
 
+/* Established hash entries that are not full sockets: both begin with a
+ * struct sock_common (skc_state TCP_TIME_WAIT, TCP_NEW_SYN_RECV). */
+struct inet_timewait_sock {
+	unsigned char tw_substate;
+} PAI;
+
+struct tcp_sock {
+	__u32 rcv_nxt;
+	__u32 copied_seq;
+	__u32 write_seq;
+	__u32 snd_una;
+} PAI;
+
 struct udp_sock {
 	int forward_deficit;
 } PAI;
@@ -163,15 +183,6 @@ struct nsproxy___net {
 struct task_struct___net {
 	struct task_struct *group_leader;
 	struct nsproxy___net *nsproxy;
-} PAI;
-
-struct bpf_iter__task {
-	union {
-		struct bpf_iter_meta *meta;
-	};
-	union {
-		struct task_struct *task;
-	};
 } PAI;
 
 #endif

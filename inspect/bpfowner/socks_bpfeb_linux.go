@@ -35,6 +35,8 @@ type socksSockrec struct {
 	Dport  uint16
 	Src    [16]uint8
 	Dst    [16]uint8
+	Bucket uint32
+	Flags  uint32
 }
 
 type socksWalk struct {
@@ -50,6 +52,10 @@ type socksWalk struct {
 	Lost     uint32
 	Sent     uint32
 	Udplite  uint32
+	Conns    uint32
+	Cur      uint32
+	Redo     uint32
+	Redone   uint32
 }
 
 // Names of all BPF objects in the ELF.
@@ -58,6 +64,8 @@ type socksWalk struct {
 const (
 	socksMapSocksRb       = "socks_rb"
 	socksProgSocks        = "socks"
+	socksVarChunk         = "chunk"
+	socksVarForceRedo     = "force_redo"
 	socksVarN_tcp         = "n_tcp"
 	socksVarN_udp         = "n_udp"
 	socksVarTcpTables     = "tcp_tables"
@@ -67,6 +75,7 @@ const (
 	socksVarUnusedNetrec  = "unused_netrec"
 	socksVarUnusedSockrec = "unused_sockrec"
 	socksVarWalk          = "walk"
+	socksVarWantConns     = "want_conns"
 )
 
 // loadSocks returns the embedded CollectionSpec for socks.
@@ -125,6 +134,8 @@ type socksMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type socksVariableSpecs struct {
+	Chunk         *ebpf.VariableSpec `ebpf:"chunk"`
+	ForceRedo     *ebpf.VariableSpec `ebpf:"force_redo"`
 	N_tcp         *ebpf.VariableSpec `ebpf:"n_tcp"`
 	N_udp         *ebpf.VariableSpec `ebpf:"n_udp"`
 	TcpTables     *ebpf.VariableSpec `ebpf:"tcp_tables"`
@@ -134,6 +145,7 @@ type socksVariableSpecs struct {
 	UnusedNetrec  *ebpf.VariableSpec `ebpf:"unused_netrec"`
 	UnusedSockrec *ebpf.VariableSpec `ebpf:"unused_sockrec"`
 	Walk          *ebpf.VariableSpec `ebpf:"walk"`
+	WantConns     *ebpf.VariableSpec `ebpf:"want_conns"`
 }
 
 // socksObjects contains all objects after they have been loaded into the kernel.
@@ -169,6 +181,8 @@ func (m *socksMaps) Close() error {
 //
 // It can be passed to loadSocksObjects or ebpf.CollectionSpec.LoadAndAssign.
 type socksVariables struct {
+	Chunk         *ebpf.Variable `ebpf:"chunk"`
+	ForceRedo     *ebpf.Variable `ebpf:"force_redo"`
 	N_tcp         *ebpf.Variable `ebpf:"n_tcp"`
 	N_udp         *ebpf.Variable `ebpf:"n_udp"`
 	TcpTables     *ebpf.Variable `ebpf:"tcp_tables"`
@@ -178,6 +192,7 @@ type socksVariables struct {
 	UnusedNetrec  *ebpf.Variable `ebpf:"unused_netrec"`
 	UnusedSockrec *ebpf.Variable `ebpf:"unused_sockrec"`
 	Walk          *ebpf.Variable `ebpf:"walk"`
+	WantConns     *ebpf.Variable `ebpf:"want_conns"`
 }
 
 // socksPrograms contains all programs after they have been loaded into the kernel.

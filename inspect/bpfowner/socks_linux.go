@@ -16,7 +16,8 @@ import (
 )
 
 // SockWalk is a loaded and attached socket-table walker (socks.bpf.c): one
-// pass sends every TCP listener and UDP socket of the host's shared tables,
+// pass sends every TCP listener (and, asked for, every other hashed TCP
+// socket) and UDP socket of the host's shared tables,
 // each tagged with its network namespace, and says which namespaces' tables
 // were walked.
 type SockWalk struct {
@@ -26,7 +27,8 @@ type SockWalk struct {
 	rd   *ringbuf.Reader
 	rec  ringbuf.Record
 	bufs [][]byte
-	ring uint32 // the ring buffer's size in bytes
+	held []SockRecord // one established bucket's records (pass)
+	ring uint32       // the ring buffer's size in bytes
 	// lite is an unbound UDP-Lite socket the program follows to the
 	// UDP-Lite table (-1: the kernel has no UDP-Lite).
 	lite int
@@ -36,8 +38,8 @@ type SockWalk struct {
 type SockRecord struct {
 	Netns  uint32
 	Family uint16 // AF_INET or AF_INET6
-	Proto  uint8  // IPPROTO_TCP (listeners), IPPROTO_UDP or IPPROTO_UDPLITE
-	State  uint8
+	Proto  uint8  // IPPROTO_TCP, IPPROTO_UDP or IPPROTO_UDPLITE
+	State  uint8  // as sock_diag filters: TCP_NEW_SYN_RECV for a request sock, a timewait sock's substate
 	Sport  uint16 // host order
 	Dport  uint16 // host order
 	UID    uint32
@@ -156,6 +158,12 @@ func (w *SockWalk) closeLite() {
 
 const netrecSize = int(unsafe.Sizeof(socksNetrec{}))
 
+// Record flags (socks.bpf.c).
+const (
+	recEhash   = 1
+	recRetract = 2
+)
+
 // PassInfo says what a pass walked.
 type PassInfo struct {
 	// Covered are the namespaces (by inode) whose TCP and UDP tables were
@@ -164,20 +172,25 @@ type PassInfo struct {
 	// UDPLite: the UDP-Lite table (shared by every namespace) was walked
 	// too, so covered namespaces' UDP-Lite sockets were sent.
 	UDPLite bool
+	// Conns: the established hashes were walked too (connections, timewait
+	// and request socks); Redone counts their buckets walked twice.
+	Conns  bool
+	Redone uint32
 }
 
 // Pass walks the tables once and calls fn for each socket in table order:
-// listeners in the listening hash's bucket order, then UDP sockets in the
-// UDP hash's, then UDP-Lite sockets, as sock_diag dumps them. fn is called for sockets of every
+// listeners in the listening hash's bucket order, then (with conns) the
+// other TCP sockets in the established hash's, then UDP sockets in the UDP
+// hash's, then UDP-Lite sockets, as sock_diag dumps them. fn is called for sockets of every
 // namespace, walked or not by this definition; it must not keep rec's
 // arrays' backing past the call (they are copied values). A namespace
 // missing from the result (no task of it was seen, or its table was one too
 // many) must be read another way.
-func (w *SockWalk) Pass(fn func(rec *SockRecord)) (PassInfo, error) {
+func (w *SockWalk) Pass(conns bool, fn func(rec *SockRecord)) (PassInfo, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for {
-		info, total, err := w.pass(fn)
+		info, total, err := w.pass(conns, fn)
 		if !errors.Is(err, ErrRingFull) || w.ring >= maxRing {
 			return info, err
 		}
@@ -199,9 +212,16 @@ func (w *SockWalk) Pass(fn func(rec *SockRecord)) (PassInfo, error) {
 const ringRecord = uint64(unsafe.Sizeof(socksSockrec{})) + 8
 
 // pass is one walk; total counts the sockets the walk found, fitting or not.
-func (w *SockWalk) pass(fn func(rec *SockRecord)) (info PassInfo, total uint32, err error) {
+func (w *SockWalk) pass(conns bool, fn func(rec *SockRecord)) (info PassInfo, total uint32, err error) {
 	if w.link == nil {
 		return info, 0, errors.New("walker closed")
+	}
+	want := uint32(0)
+	if conns {
+		want = 1
+	}
+	if err := w.objs.WantConns.Set(want); err != nil {
+		return info, 0, fmt.Errorf("socket walk: %w", err)
 	}
 	rc, err := w.link.Open()
 	if err != nil {
@@ -226,7 +246,18 @@ func (w *SockWalk) pass(fn func(rec *SockRecord)) (info PassInfo, total uint32, 
 	total = st.Lost + st.Sent
 	// Every record of the pass is in the ring now: read to its end.
 	w.rd.SetDeadline(time.Now())
-	var r SockRecord
+	// An established bucket's records are held until the walk is past
+	// the bucket: a retraction (it is walked again next) drops them.
+	held := w.held[:0]
+	var heldBucket [2]uint32 // bucket, table
+	flush := func() {
+		for i := range held {
+			fn(&held[i])
+		}
+		held = held[:0]
+	}
+	defer func() { w.held = held[:0] }()
+	var one SockRecord
 	sent := uint32(0)
 	for {
 		err := w.rd.ReadInto(&w.rec)
@@ -244,23 +275,27 @@ func (w *SockWalk) pass(fn func(rec *SockRecord)) (info PassInfo, total uint32, 
 		if st.Lost != 0 {
 			continue // drained, then reported
 		}
-		ne := binary.NativeEndian
-		r = SockRecord{
-			Netns:  ne.Uint32(b[0:]),
-			UID:    ne.Uint32(b[4:]),
-			Inode:  ne.Uint64(b[8:]),
-			RecvQ:  ne.Uint32(b[16:]),
-			SendQ:  ne.Uint32(b[20:]),
-			Family: ne.Uint16(b[24:]),
-			Proto:  b[26],
-			State:  b[27],
-			Sport:  ne.Uint16(b[28:]),
-			Dport:  binary.BigEndian.Uint16(b[30:]),
+		flags := binary.NativeEndian.Uint32(b[68:])
+		bucket := [2]uint32{binary.NativeEndian.Uint32(b[64:]), flags >> 8}
+		switch {
+		case flags&recRetract != 0:
+			if bucket == heldBucket {
+				held = held[:0]
+			}
+		case flags&recEhash == 0:
+			flush()
+			decodeSockrec(b, &one)
+			fn(&one)
+		default:
+			if bucket != heldBucket {
+				flush()
+				heldBucket = bucket
+			}
+			held = append(held, SockRecord{})
+			decodeSockrec(b, &held[len(held)-1])
 		}
-		copy(r.Src[:], b[32:48])
-		copy(r.Dst[:], b[48:64])
-		fn(&r)
 	}
+	flush()
 	switch {
 	case st.Lost != 0:
 		return info, total, fmt.Errorf("%w (%d of %d sockets did not fit %d bytes)", ErrRingFull, st.Lost, total, w.ring)
@@ -269,5 +304,29 @@ func (w *SockWalk) pass(fn func(rec *SockRecord)) (info PassInfo, total uint32, 
 	case sent != st.Sent:
 		return info, total, fmt.Errorf("socket walk: %d records read, %d sent", sent, st.Sent)
 	}
-	return PassInfo{Covered: covered, UDPLite: st.Udplite != 0}, total, nil
+	return PassInfo{Covered: covered, UDPLite: st.Udplite != 0, Conns: st.Conns != 0, Redone: st.Redone}, total, nil
 }
+
+// decodeSockrec decodes a struct sockrec (socks.bpf.c) by hand, as owners.go
+// does its records: reflection-based decoding costs more than the walk.
+func decodeSockrec(b []byte, r *SockRecord) {
+	ne := binary.NativeEndian
+	*r = SockRecord{
+		Netns:  ne.Uint32(b[0:]),
+		UID:    ne.Uint32(b[4:]),
+		Inode:  ne.Uint64(b[8:]),
+		RecvQ:  ne.Uint32(b[16:]),
+		SendQ:  ne.Uint32(b[20:]),
+		Family: ne.Uint16(b[24:]),
+		Proto:  b[26],
+		State:  b[27],
+		Sport:  ne.Uint16(b[28:]),
+		Dport:  binary.BigEndian.Uint16(b[30:]),
+	}
+	copy(r.Src[:], b[32:48])
+	copy(r.Dst[:], b[48:64])
+}
+
+// forceRedo makes passes walk every n'th established bucket twice (0: none),
+// for tests of the retraction.
+func (w *SockWalk) forceRedo(n uint32) error { return w.objs.ForceRedo.Set(n) }

@@ -224,7 +224,7 @@ func (c *collected) wideTo(w io.Writer, o *netstatOptions, sc *viewSet) *output.
 
 // protoOrder is netstat's table order.
 func (o *netstatOptions) socketQuery() inspect.SocketQuery {
-	q := inspect.SocketQuery{ProcOnly: o.procOnly}
+	q := inspect.SocketQuery{ProcOnly: o.procOnly, Timers: o.flags.Timers}
 	q.Protos = append(q.Protos, o.sel.tcpTables...)
 	if o.sel.unixTable {
 		q.Protos = append(q.Protos, inspect.ProtoUnix)
