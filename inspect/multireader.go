@@ -30,7 +30,7 @@ type MultiReader struct {
 	open  map[uint64]*netnsOpen
 	self  *NetReader // the caller's own namespace, read without setns
 	// What the last pass's socket walk did (WalkStatus).
-	walked                  bool
+	walked, walkConns       bool
 	walkErr                 error
 	walkCovered, walkWanted int
 }
@@ -259,7 +259,7 @@ func (m *MultiReader) ReadAll(inv *Inventory, nss []*Netns, q SocketQuery, owner
 // inode) and returns the part of each it covered; nil when it could not
 // run, every namespace then being dumped. WalkStatus tells which.
 func (m *MultiReader) walk(want map[uint64]bool, conns bool) map[uint64]*walkedNs {
-	m.walked, m.walkErr, m.walkCovered, m.walkWanted = false, nil, 0, len(want)
+	m.walked, m.walkErr, m.walkCovered, m.walkWanted, m.walkConns = false, nil, 0, len(want), false
 	if len(want) == 0 {
 		return nil
 	}
@@ -279,6 +279,6 @@ func (m *MultiReader) walk(want map[uint64]bool, conns bool) map[uint64]*walkedN
 		m.walkErr = err
 		return nil
 	}
-	m.walked, m.walkCovered = true, len(got)
+	m.walked, m.walkCovered, m.walkConns = true, len(got), conns
 	return got
 }

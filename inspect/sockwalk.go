@@ -110,6 +110,9 @@ func (m *MultiReader) WalkStatus() (SocketsMethod, string) {
 		return SocketsDump, m.walkErr.Error()
 	}
 	if m.walked {
+		if m.walkConns {
+			return SocketsWalk, fmt.Sprintf("%d of %d namespaces, connections too", m.walkCovered, m.walkWanted)
+		}
 		return SocketsWalk, fmt.Sprintf("%d of %d namespaces", m.walkCovered, m.walkWanted)
 	}
 	return SocketsDump, ""

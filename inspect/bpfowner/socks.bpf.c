@@ -1,9 +1,10 @@
 //go:build ignore
 
-// One walk of the host's TCP listening hash, TCP established hash (asked
-// for: want_conns) and UDP hash, tagged by network namespace. Every namespace that shares the initial namespace's tables
-// (all of them, unless tcp_child_ehash_entries / udp_child_hash_entries were
-// set) has its sockets in those tables, and each per-namespace sock_diag dump
+// One walk of the host's TCP listening hash, TCP established hash (when
+// asked: want_conns) and UDP hash, tagged by network namespace. Every
+// namespace that shares the initial namespace's tables (all of them, unless
+// tcp_child_ehash_entries / udp_child_hash_entries were set) has its
+// sockets in those tables, and each per-namespace sock_diag dump
 // walks all of them to pick its own: N namespaces cost N walks of every
 // namespace's sockets. This program walks them once.
 //

@@ -79,8 +79,11 @@ func SharedSockWalk() (*SockWalk, error) {
 // once, to what the pass counted (Pass).
 const defaultRing = 256 << 10
 
-// maxRing bounds the ring a pass may grow to (ErrRingFull beyond).
-const maxRing = 64 << 20
+// maxRing bounds the ring a pass may grow to (ErrRingFull beyond): about
+// 200,000 sockets, 32 MiB resident. A walk hands over every namespace's
+// sockets at once; past this the namespaces are dumped one at a time, so
+// memory stays bounded by the largest namespace.
+const maxRing = 16 << 20
 
 // LoadSockWalk loads and attaches a new walker.
 func LoadSockWalk() (*SockWalk, error) { return loadSockWalk(defaultRing) }
