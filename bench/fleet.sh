@@ -380,4 +380,26 @@ else
 	echo "check text vs netstat -tulpn in each namespace: $bad of $N namespaces DIFFER"
 	fail=1
 fi
+# Connections: -tanp (its TCP sockets from the walk of the established hash)
+# against netstat -tanp in each namespace and against the dumps.
+"$KNS" --all-containers -tanpv 2>&1 >/dev/null | grep -E 'sockets:' | sed 's/^/-tanp: /' || true
+"$KNS" --all-containers -tanp >"$TMP/kns.txt"
+KUBECTL_NETSTAT_OWNERS=proc KUBECTL_NETSTAT_SOCKETS=diag "$KNS" --all-containers -tanp >"$TMP/fb.txt"
+bad=0
+fbbad=0
+rows=0
+for p in "${PIDS[@]}"; do
+	awk -v ino="${INO[$p]}" '/^# netns / { on = ($3 == ino); next } on' "$TMP/kns.txt" >"$TMP/block"
+	awk -v ino="${INO[$p]}" '/^# netns / { on = ($3 == ino); next } on' "$TMP/fb.txt" >"$TMP/fbblock"
+	nsenter -t "$p" -n netstat -tanp >"$TMP/netstat.txt" 2>/dev/null
+	rows=$((rows + $(grep -c '^tcp' "$TMP/block")))
+	cmp -s "$TMP/block" "$TMP/netstat.txt" || { bad=$((bad + 1)); [ "$bad" -gt 1 ] || diff "$TMP/netstat.txt" "$TMP/block" | head -10; }
+	cmp -s "$TMP/block" "$TMP/fbblock" || fbbad=$((fbbad + 1))
+done
+if [ "$fbbad" = 0 ] && [ "$bad" = 0 ]; then
+	echo "check -tanp vs netstat -tanp in each namespace and vs no BPF: identical ($N namespaces, $rows rows)"
+else
+	echo "check -tanp: $bad of $N namespaces differ from netstat, $fbbad from no BPF"
+	fail=1
+fi
 exit "$fail"
