@@ -357,13 +357,15 @@ else
 	diff "$TMP/kns.set" "$TMP/ss.set" | head -20
 	fail=1
 fi
+# block INO FILE: namespace INO's part of a --all-containers text output.
+block() { awk -v ino="$1" '/^# netns / { on = ($3 == ino); next } on' "$2"; }
 # Byte-for-byte: each bench namespace's block against netstat run inside it,
 # and the BPF path's block against the /proc walk's.
 bad=0
 fbbad=0
 for p in "${PIDS[@]}"; do
-	awk -v ino="${INO[$p]}" '/^# netns / { on = ($3 == ino); next } on' "$TMP/kns.txt" >"$TMP/block"
-	awk -v ino="${INO[$p]}" '/^# netns / { on = ($3 == ino); next } on' "$TMP/fb.txt" >"$TMP/fbblock"
+	block "${INO[$p]}" "$TMP/kns.txt" >"$TMP/block"
+	block "${INO[$p]}" "$TMP/fb.txt" >"$TMP/fbblock"
 	nsenter -t "$p" -n netstat -tulpn >"$TMP/netstat.txt" 2>/dev/null
 	cmp -s "$TMP/block" "$TMP/netstat.txt" || { bad=$((bad + 1)); [ "$bad" -gt 1 ] || diff "$TMP/netstat.txt" "$TMP/block" | head -10; }
 	cmp -s "$TMP/block" "$TMP/fbblock" || fbbad=$((fbbad + 1))
@@ -389,8 +391,8 @@ bad=0
 fbbad=0
 rows=0
 for p in "${PIDS[@]}"; do
-	awk -v ino="${INO[$p]}" '/^# netns / { on = ($3 == ino); next } on' "$TMP/kns.txt" >"$TMP/block"
-	awk -v ino="${INO[$p]}" '/^# netns / { on = ($3 == ino); next } on' "$TMP/fb.txt" >"$TMP/fbblock"
+	block "${INO[$p]}" "$TMP/kns.txt" >"$TMP/block"
+	block "${INO[$p]}" "$TMP/fb.txt" >"$TMP/fbblock"
 	nsenter -t "$p" -n netstat -tanp >"$TMP/netstat.txt" 2>/dev/null
 	rows=$((rows + $(grep -c '^tcp' "$TMP/block")))
 	cmp -s "$TMP/block" "$TMP/netstat.txt" || { bad=$((bad + 1)); [ "$bad" -gt 1 ] || diff "$TMP/netstat.txt" "$TMP/block" | head -10; }

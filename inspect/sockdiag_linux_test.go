@@ -59,6 +59,35 @@ func (s *diagScene) open(t *testing.T, fn func(add func(int)) error) {
 	}
 }
 
+// listenLo opens a TCP listener on 127.0.0.1, port chosen by the kernel
+// (inside diagScene.open's function: the scene's namespace).
+func listenLo(add func(int), backlog int) (int, error) {
+	l, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+	if err != nil {
+		return -1, err
+	}
+	add(l)
+	if err := unix.Bind(l, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		return -1, err
+	}
+	return l, unix.Listen(l, backlog)
+}
+
+// loPair connects to listener l and accepts: both ends of one connection,
+// not added to the scene's fds.
+func loPair(l int) (c, a int, err error) {
+	c, err = unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+	if err != nil {
+		return -1, -1, err
+	}
+	if err := unix.Connect(c, sockName(l)); err != nil {
+		unix.Close(c)
+		return -1, -1, err
+	}
+	a, _, err = unix.Accept(l)
+	return c, a, err
+}
+
 func sockName(fd int) unix.Sockaddr {
 	sa, _ := unix.Getsockname(fd)
 	return sa
@@ -68,12 +97,8 @@ func TestDiagMatchesProc(t *testing.T) {
 	s := newDiagScene(t)
 	s.open(t, func(add func(int)) error {
 		lo := &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}
-		l, _ := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
-		add(l)
-		if err := unix.Bind(l, lo); err != nil {
-			return err
-		}
-		if err := unix.Listen(l, 8); err != nil {
+		l, err := listenLo(add, 8)
+		if err != nil {
 			return err
 		}
 		// Two clients, one accepted and one left in the accept queue.

@@ -45,12 +45,8 @@ func (s *diagScene) withTask(t *testing.T, name string) uint64 {
 func openWalkSockets(t *testing.T, s *diagScene) {
 	s.open(t, func(add func(int)) error {
 		lo := &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}
-		l, _ := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
-		add(l)
-		if err := unix.Bind(l, lo); err != nil {
-			return err
-		}
-		if err := unix.Listen(l, 8); err != nil {
+		l, err := listenLo(add, 8)
+		if err != nil {
 			return err
 		}
 		// One client left in the accept queue: Recv-Q 1.
@@ -169,21 +165,12 @@ func TestSocketWalkMatchesDump(t *testing.T) {
 		{SocketQuery{Protos: []Proto{ProtoTCP, ProtoTCP6, ProtoUDP, ProtoUDP6, ProtoUDPLite, ProtoUDPLite6}, TCPStates: StatesListen, UDPStates: StatesUDPUnconnected}, 9},
 	} {
 		q := c.q
-		r.walked = nil
-		dump, err := r.Sockets(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.walked = got[ino]
-		walk, err := r.Sockets(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d := cmp.Diff(rowStrings(dump.Sockets), rowStrings(walk.Sockets)); d != "" {
+		dump, walk := dumpAndWalk(t, r, q, got[ino])
+		if d := cmp.Diff(rowStrings(dump), rowStrings(walk)); d != "" {
 			t.Errorf("query %+v: walk differs from sock_diag (-dump +walk):\n%s", q, d)
 		}
-		if len(walk.Sockets) != c.rows {
-			t.Errorf("query %+v: %d rows, want %d (the scene's sockets)", q, len(walk.Sockets), c.rows)
+		if len(walk) != c.rows {
+			t.Errorf("query %+v: %d rows, want %d (the scene's sockets)", q, len(walk), c.rows)
 		}
 	}
 	// The queues are read, not zero: one client waits in the accept queue
@@ -236,6 +223,25 @@ func TestSocketWalkMatchesDump(t *testing.T) {
 	}
 }
 
+// dumpAndWalk reads q with r's own dumps, then from walked.
+func dumpAndWalk(t *testing.T, r *NetReader, q SocketQuery, walked *walkedNs) (dump, walk []Socket) {
+	t.Helper()
+	defer func() { r.walked = nil }()
+	for i, w := range []*walkedNs{nil, walked} {
+		r.walked = w
+		res, err := r.Sockets(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			dump = res.Sockets
+		} else {
+			walk = res.Sockets
+		}
+	}
+	return dump, walk
+}
+
 // rowStrings shows every field of each row, in order.
 func rowStrings(ss []Socket) []string {
 	out := make([]string, len(ss))
@@ -274,25 +280,12 @@ func openConnSockets(t *testing.T, s *diagScene) {
 		t.Fatalf("veth: %v: %s", err, out)
 	}
 	s.open(t, func(add func(int)) error {
-		lo := &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}
-		l, _ := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
-		add(l)
-		if err := unix.Bind(l, lo); err != nil {
+		l, err := listenLo(add, 16)
+		if err != nil {
 			return err
-		}
-		if err := unix.Listen(l, 16); err != nil {
-			return err
-		}
-		pair := func() (c, a int, err error) {
-			c, _ = unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
-			if err := unix.Connect(c, sockName(l)); err != nil {
-				return -1, -1, err
-			}
-			a, _, err = unix.Accept(l)
-			return c, a, err
 		}
 		// ESTABLISHED both ways, data unread on one side (Recv-Q).
-		c, a, err := pair()
+		c, a, err := loPair(l)
 		if err != nil {
 			return err
 		}
@@ -302,7 +295,7 @@ func openConnSockets(t *testing.T, s *diagScene) {
 			return err
 		}
 		// FIN_WAIT2 (a full socket) and CLOSE_WAIT.
-		if c, a, err = pair(); err != nil {
+		if c, a, err = loPair(l); err != nil {
 			return err
 		}
 		add(c)
@@ -312,13 +305,13 @@ func openConnSockets(t *testing.T, s *diagScene) {
 		}
 		// An orphan in FIN_WAIT2 (a timewait sock, substate FIN_WAIT2)
 		// and CLOSE_WAIT.
-		if c, a, err = pair(); err != nil {
+		if c, a, err = loPair(l); err != nil {
 			return err
 		}
 		add(a)
 		unix.Close(c)
 		// TIME_WAIT: both closed, the client first.
-		if c, a, err = pair(); err != nil {
+		if c, a, err = loPair(l); err != nil {
 			return err
 		}
 		unix.Close(c)
@@ -417,17 +410,8 @@ func TestSocketWalkConnsMatchesDump(t *testing.T) {
 		{Protos: []Proto{ProtoTCP6, ProtoTCP}, TCPStates: StatesAll, UDPStates: StatesAll}, // odd order
 		{Protos: []Proto{ProtoTCP}, TCPStates: StatesListen},                               // -tln
 	} {
-		r.walked = nil
-		dump, err := r.Sockets(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.walked = got[ino]
-		walk, err := r.Sockets(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d := cmp.Diff(rowStrings(withoutTimers(dump.Sockets)), rowStrings(walk.Sockets)); d != "" {
+		dump, walk := dumpAndWalk(t, r, q, got[ino])
+		if d := cmp.Diff(rowStrings(withoutTimers(dump)), rowStrings(walk)); d != "" {
 			t.Errorf("query %+v: walk differs from sock_diag but for timers (-dump +walk):\n%s", q, d)
 		}
 	}
@@ -469,24 +453,16 @@ func TestSocketWalkUnderChurn(t *testing.T) {
 	var l int
 	stable := map[uint64]bool{}
 	s.open(t, func(add func(int)) error {
-		l, _ = unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
-		add(l)
-		if err := unix.Bind(l, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-			return err
-		}
-		if err := unix.Listen(l, 64); err != nil {
+		var err error
+		if l, err = listenLo(add, 64); err != nil {
 			return err
 		}
 		for i := 0; i < 200; i++ {
-			c, _ := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
-			add(c)
-			if err := unix.Connect(c, sockName(l)); err != nil {
-				return err
-			}
-			a, _, err := unix.Accept(l)
+			c, a, err := loPair(l)
 			if err != nil {
 				return err
 			}
+			add(c)
 			add(a)
 			for _, fd := range []int{c, a} {
 				var st unix.Stat_t
