@@ -136,13 +136,22 @@ func (o *netnsOpen) close() {
 func (m *MultiReader) Sockets(rs []*NetReader, query func(k int) SocketQuery, fn func(k int, res *SocketResult, err error) error) error {
 	want := map[uint64]bool{}
 	conns := false
+	timers := false
 	for k, r := range rs {
-		if q := query(k); r.ino != 0 && walkable(q) {
+		q := query(k)
+		switch {
+		case r.ino != 0 && walkable(q):
 			want[r.ino] = true
 			conns = conns || wantsConns(q)
+		case r.ino != 0:
+			timers = timers || unwalkedTimers(q)
 		}
 	}
-	if walked := m.walk(want, conns); walked != nil {
+	walked := m.walk(want, conns)
+	if len(want) == 0 && timers {
+		m.walkErr = errWalkTimers
+	}
+	if walked != nil {
 		for _, r := range rs {
 			r.walked = walked[r.ino]
 		}
@@ -223,6 +232,8 @@ func (m *MultiReader) ReadAll(inv *Inventory, nss []*Netns, q SocketQuery, owner
 			want[ns.Inode] = true
 		}
 		walked = m.walk(want, wantsConns(q))
+	} else if unwalkedTimers(q) {
+		m.walked, m.walkErr = false, errWalkTimers
 	}
 	read := func(k int) (*SocketResult, error) {
 		if err := m.ctx.Err(); err != nil {

@@ -1,6 +1,9 @@
 package inspect
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // SocketsEnv set to "diag" makes every namespace's sockets come from its own
 // sock_diag dumps, not from the one in-kernel walk of the host's tables
@@ -50,6 +53,14 @@ func walkable(q SocketQuery) bool {
 		some = some || p.IsTCP() || p.IsUDP()
 	}
 	return some
+}
+
+// errWalkTimers is why -o's connections are dumped (WalkStatus).
+var errWalkTimers = errors.New("-o: the walk reads no TCP timers")
+
+// unwalkedTimers reports whether q is not walkable for its timers alone.
+func unwalkedTimers(q SocketQuery) bool {
+	return !q.ProcOnly && q.Timers && wantsConns(q)
 }
 
 // wantsConns reports whether q asks for TCP sockets that are not listening:

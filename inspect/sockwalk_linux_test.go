@@ -442,6 +442,17 @@ func TestSocketWalkConnsMatchesDump(t *testing.T) {
 			t.Errorf("walkable(%+v) = %v", c.q, !c.want)
 		}
 	}
+	// and -v says why.
+	m := fs.NewMultiReader(context.Background())
+	defer m.Close()
+	q := SocketQuery{Protos: []Proto{ProtoTCP}, TCPStates: StatesAll, Timers: true}
+	if err := m.ReadAll(nil, []*Netns{{Inode: ino, Path: "/run/netns/" + s.name}}, q, false,
+		func(*Netns, *SocketResult, error) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if method, detail := m.WalkStatus(); method != SocketsDump || detail != errWalkTimers.Error() {
+		t.Errorf("-o: %s (%s), want dumps (%v)", method, detail, errWalkTimers)
+	}
 }
 
 // TestSocketWalkUnderChurn: while connections are opened and closed in the
