@@ -147,11 +147,7 @@ func (m *MultiReader) Sockets(rs []*NetReader, query func(k int) SocketQuery, fn
 			timers = timers || unwalkedTimers(q)
 		}
 	}
-	walked := m.walk(want, conns)
-	if len(want) == 0 && timers {
-		m.walkErr = errWalkTimers
-	}
-	if walked != nil {
+	if walked := m.walk(want, conns, timers); walked != nil {
 		for _, r := range rs {
 			r.walked = walked[r.ino]
 		}
@@ -225,16 +221,13 @@ func readAhead(n int, read func(k int) (*SocketResult, error), fn func(k int, re
 // host has), not kept: a one-shot pass. A namespace that could not be
 // opened gives fn an *OpenError.
 func (m *MultiReader) ReadAll(inv *Inventory, nss []*Netns, q SocketQuery, owners bool, fn func(ns *Netns, res *SocketResult, err error) error) error {
-	var walked map[uint64]*walkedNs
+	want := map[uint64]bool{}
 	if walkable(q) {
-		want := make(map[uint64]bool, len(nss))
 		for _, ns := range nss {
 			want[ns.Inode] = true
 		}
-		walked = m.walk(want, wantsConns(q))
-	} else if unwalkedTimers(q) {
-		m.walked, m.walkErr = false, errWalkTimers
 	}
+	walked := m.walk(want, wantsConns(q), unwalkedTimers(q))
 	read := func(k int) (*SocketResult, error) {
 		if err := m.ctx.Err(); err != nil {
 			return nil, err
@@ -268,10 +261,14 @@ func (m *MultiReader) ReadAll(inv *Inventory, nss []*Netns, q SocketQuery, owner
 
 // walk runs one socket walk for a pass over the namespaces in want (by
 // inode) and returns the part of each it covered; nil when it could not
-// run, every namespace then being dumped. WalkStatus tells which.
-func (m *MultiReader) walk(want map[uint64]bool, conns bool) map[uint64]*walkedNs {
+// run, every namespace then being dumped. WalkStatus tells which. timers:
+// some namespace's query was left out of want for -o alone (said by -v).
+func (m *MultiReader) walk(want map[uint64]bool, conns, timers bool) map[uint64]*walkedNs {
 	m.walked, m.walkErr, m.walkCovered, m.walkWanted, m.walkConns = false, nil, 0, len(want), false
 	if len(want) == 0 {
+		if timers {
+			m.walkErr = errWalkTimers
+		}
 		return nil
 	}
 	switch os.Getenv(SocketsEnv) {

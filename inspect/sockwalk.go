@@ -42,17 +42,15 @@ type walkedNs struct {
 // sock_diag reports of them (not /proc text), but no TCP timers (-o; a
 // listener has none running).
 func walkable(q SocketQuery) bool {
-	if q.ProcOnly {
+	if q.ProcOnly || unwalkedTimers(q) {
 		return false
 	}
-	some := false
 	for _, p := range q.Protos {
-		if p.IsTCP() && q.Timers && q.TCPStates&^StatesListen != 0 {
-			return false
+		if p.IsTCP() || p.IsUDP() {
+			return true
 		}
-		some = some || p.IsTCP() || p.IsUDP()
 	}
-	return some
+	return false
 }
 
 // errWalkTimers is why -o's connections are dumped (WalkStatus).
