@@ -32,6 +32,9 @@ type SockWalk struct {
 	// lite is an unbound UDP-Lite socket the program follows to the
 	// UDP-Lite table (-1: the kernel has no UDP-Lite).
 	lite int
+	// redoEvery is the test's force_redo, set again by a reload (a grown
+	// ring), which would otherwise reset it.
+	redoEvery uint32
 }
 
 // SockRecord is one socket of a walk, with the fields inet_diag reports.
@@ -112,6 +115,9 @@ func (w *SockWalk) load(ring uint32) error {
 	spec.Maps["socks_rb"].MaxEntries = ring
 	if err := spec.Variables[socksVarUdpliteFd].Set(int32(w.lite)); err != nil {
 		return fmt.Errorf("set udplite_fd: %w", err)
+	}
+	if err := spec.Variables[socksVarForceRedo].Set(w.redoEvery); err != nil {
+		return fmt.Errorf("set force_redo: %w", err)
 	}
 	if err := spec.LoadAndAssign(&w.objs, &ebpf.CollectionOptions{Cache: kernelTypes}); err != nil {
 		return fmt.Errorf("load: %w", err)
@@ -332,4 +338,7 @@ func decodeSockrec(b []byte, r *SockRecord) {
 
 // forceRedo makes passes walk every n'th established bucket twice (0: none),
 // for tests of the retraction.
-func (w *SockWalk) forceRedo(n uint32) error { return w.objs.ForceRedo.Set(n) }
+func (w *SockWalk) forceRedo(n uint32) error {
+	w.redoEvery = n
+	return w.objs.ForceRedo.Set(n)
+}
