@@ -105,8 +105,11 @@ func (fs FS) NsfsMounts(t *ProcTable) ([]NsfsMount, []error) {
 
 // mountWalkMin is the number of mount namespaces from which the in-kernel
 // mount walk (bpfowner.MountIter) picks the mountinfo files to read: below
-// it, reading them all costs less than loading the walker.
-const mountWalkMin = 64
+// it, reading them all costs less than loading the walker. With the
+// kernel's BTF parsed ahead (bpfowner.Warm) the walker loads in ~5 ms, and
+// on 52 mount namespaces the walk made a whole audit ~5% cheaper in CPU
+// than reading them all (paired runs).
+const mountWalkMin = 16
 
 func (fs FS) nsfsMounts(ctx context.Context, t *ProcTable) ([]NsfsMount, []error) {
 	ms, warns, _ := fs.nsfsMountsWith(ctx, t, true)

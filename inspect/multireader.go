@@ -271,16 +271,9 @@ func (m *MultiReader) walk(want map[uint64]bool, conns, timers bool) map[uint64]
 		}
 		return nil
 	}
-	switch os.Getenv(SocketsEnv) {
-	case "walk":
-	case "diag":
-		m.walkErr = fmt.Errorf("%s=diag", SocketsEnv)
+	if err := walkRefused(len(want)); err != nil {
+		m.walkErr = err
 		return nil
-	default:
-		if len(want) < walkMin {
-			m.walkErr = fmt.Errorf("%d namespaces: dumps cost less below %d", len(want), walkMin)
-			return nil
-		}
 	}
 	got, err := m.fs.walkSockets(want, conns)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,7 +74,9 @@ func TestOwnerHolderProcess(t *testing.T) {
 	w.WriteString("ready\n")
 	w.Flush()
 	os.Stdin.Read(make([]byte, 1))
-	_ = keep
+	// Until here: a collection (the BPF warm-up allocates) would otherwise
+	// finalise the listeners and close their fds.
+	runtime.KeepAlive(keep)
 	os.Exit(0)
 }
 

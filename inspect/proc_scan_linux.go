@@ -76,6 +76,7 @@ func (fs FS) ScanProcsContext(ctx context.Context, opt ScanOptions) (*ProcTable,
 	// it then reports socket and namespace fds in one pass.
 	walk := opt
 	var bpfRes chan bpfLoad
+	var warm chan bool // the loader's go-ahead for the socket walker
 	if opt.Sockets || opt.NetnsFds {
 		err := errors.New("disabled (ScanOptions.NoBPF)")
 		if !opt.NoBPF {
@@ -85,9 +86,13 @@ func (fs FS) ScanProcsContext(ctx context.Context, opt ScanOptions) (*ProcTable,
 		case err == nil:
 			walk.Sockets, walk.NetnsFds = false, false
 			bpfRes = make(chan bpfLoad, 1)
+			warm = make(chan bool, 1)
 			go func() {
 				it, err := bpfIter(root)
 				bpfRes <- bpfLoad{it, err}
+				if <-warm && err == nil {
+					bpfowner.SharedSockWalk() // kept for the walk, which reports its error
+				}
 			}()
 		case opt.Sockets && opt.LazyFallback:
 			walk.Sockets, t.fdsDone = false, false
@@ -97,6 +102,9 @@ func (fs FS) ScanProcsContext(ctx context.Context, opt ScanOptions) (*ProcTable,
 		}
 	}
 	res, sockets := scanAll(ctx, root, pids, t.SelfPidnsIno, walk, s)
+	if warm != nil {
+		warm <- opt.WarmWalk && walkRefused(countNetns(res)) == nil
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -157,6 +165,17 @@ func (fs FS) ScanProcsContext(ctx context.Context, opt ScanOptions) (*ProcTable,
 		}
 	}
 	return t, nil
+}
+
+// countNetns counts the distinct network namespaces of the scanned processes.
+func countNetns(res []scanResult) int {
+	seen := make(map[uint64]bool, 64)
+	for i := range res {
+		if e := res[i].e; e != nil && e.NetnsIno != 0 {
+			seen[e.NetnsIno] = true
+		}
+	}
+	return len(seen)
 }
 
 type bpfLoad struct {

@@ -20,6 +20,11 @@ type ScanOptions struct {
 	// LazyFallback: when the BPF iterator cannot serve Sockets, skip the
 	// socket walk and leave the owners to ResolveOwners (Owners is then OwnersLazy).
 	LazyFallback bool
+	// WarmWalk: the pass that follows reads walkable tables (Walkable) of
+	// every namespace. Where the host has enough namespaces to walk, the
+	// socket walker then loads right after the owner iterator, while the
+	// owner pass runs, instead of after discovery.
+	WarmWalk bool
 	// Alongside, if set, runs in its own goroutine as soon as the process
 	// list is read, while the fd pass (the BPF load and pass, or the walk)
 	// runs; ScanProcs returns after both. It may read the entries' identity

@@ -3,6 +3,7 @@ package inspect
 import (
 	"errors"
 	"fmt"
+	"os"
 )
 
 // SocketsEnv set to "diag" makes every namespace's sockets come from its own
@@ -36,6 +37,25 @@ type walkedNs struct {
 	tcp, tcp6, udp, udp6, udplite, udplite6 []Socket
 	lite, conns                             bool
 }
+
+// walkRefused says why a pass that would walk for n namespaces does not
+// (SocketsEnv, walkMin), or nil when it walks.
+func walkRefused(n int) error {
+	switch os.Getenv(SocketsEnv) {
+	case "walk":
+		return nil
+	case "diag":
+		return fmt.Errorf("%s=diag", SocketsEnv)
+	}
+	if n < walkMin {
+		return fmt.Errorf("%d namespaces: dumps cost less below %d", n, walkMin)
+	}
+	return nil
+}
+
+// Walkable reports whether q's TCP and UDP tables can come from the walk
+// (DiscoverOptions.WarmWalk).
+func Walkable(q SocketQuery) bool { return walkable(q) }
 
 // walkable reports whether q's TCP and UDP tables can come from a walk: the
 // walk holds every hashed TCP socket and every UDP socket, with what

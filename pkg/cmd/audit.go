@@ -144,7 +144,7 @@ func (o *auditOptions) scan(ctx context.Context) ([]audit.Listener, error) {
 
 // scanInventory is scan that also returns the host inventory.
 func (o *auditOptions) scanInventory(ctx context.Context) ([]audit.Listener, *inspect.Inventory, error) {
-	inv, err := o.root.fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: true})
+	inv, err := o.root.fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: true, WarmWalk: true})
 	if err != nil {
 		return nil, nil, err
 	}

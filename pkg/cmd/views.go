@@ -44,6 +44,7 @@ type viewSet struct {
 	noted                  bool // -v told how owners are found
 	notedSockets           bool // -v told where sockets come from
 	sockets                bool // discovery attributes sockets to processes
+	warmWalk               bool // every namespace's walkable tables are read (DiscoverOptions.WarmWalk)
 	// remoteOnly: every view comes through the API (a non-Linux client);
 	// there is no local process table to refresh.
 	remoteOnly bool
@@ -86,7 +87,8 @@ func (o *netstatOptions) newViewSet(ctx context.Context) (*viewSet, error) {
 	}
 	sc.lazyWanted = o.lazyOwners()
 	sc.sockets = o.flags.Programs || o.format != output.FormatText || o.ko.Container != ""
-	inv, err := o.fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: sc.sockets, LazyFallback: sc.lazyWanted})
+	sc.warmWalk = o.allContainers && inspect.Walkable(o.socketQuery())
+	inv, err := o.fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: sc.sockets, LazyFallback: sc.lazyWanted, WarmWalk: sc.warmWalk})
 	if err != nil {
 		return nil, err
 	}
@@ -341,7 +343,7 @@ func (sc *viewSet) refresh(o *netstatOptions) error {
 	}
 	if sc.needDiscovery {
 		// Later refreshes rediscover, so containers that started since are tagged.
-		inv, err := o.fs.DiscoverContext(sc.ctx, inspect.DiscoverOptions{Sockets: sc.sockets, LazyFallback: sc.lazyWanted})
+		inv, err := o.fs.DiscoverContext(sc.ctx, inspect.DiscoverOptions{Sockets: sc.sockets, LazyFallback: sc.lazyWanted, WarmWalk: sc.warmWalk})
 		if err != nil {
 			return err
 		}
