@@ -11,6 +11,7 @@ import (
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	_ "github.com/kubectl-netstat/kubectl-netstat/internal/btfwarm" // initialised before the k8s.io packages
 	"github.com/kubectl-netstat/kubectl-netstat/pkg/cmd"
 )
 

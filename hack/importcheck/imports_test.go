@@ -21,7 +21,7 @@ const module = "github.com/kubectl-netstat/kubectl-netstat/"
 // model and never reaches back into audit or kube. internal/safefile is the
 // capped file reader every package may use, so it is allowed everywhere.
 var allowed = map[string][]string{
-	"cmd/kubectl-netstat": {"pkg/cmd"},
+	"cmd/kubectl-netstat": {"pkg/cmd", "internal/btfwarm"},
 	"pkg/cmd": {"kube", "kube/peers", "audit", "audit/report", "output", "wire",
 		"inspect", "inspect/names"},
 	"kube":              {"inspect", "kube/peers", "wire"},
@@ -37,6 +37,7 @@ var allowed = map[string][]string{
 	"nsenter":           {},
 	"internal/safefile": {},
 	"internal/fixture":  {},
+	"internal/btfwarm":  {"inspect", "inspect/bpfowner"},
 	"hack/importcheck":  {},
 }
 
