@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mattn/go-runewidth"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
@@ -99,4 +100,16 @@ func TestWriteTableMatchesTablewriter(t *testing.T) {
 			t.Errorf("%s:\ngot:\n%s\nwant:\n%s", c.name, got.String(), want.String())
 		}
 	}
+}
+
+// displayWidth's ASCII shortcut must agree with runewidth everywhere.
+func FuzzDisplayWidth(f *testing.F) {
+	for _, s := range []string{"", "tcp", "0.0.0.0:22", "nginx: worker", "\t", "\x7f", "é", "日本", "a\u0301", "[::]:8080", "\x00x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := displayWidth(s), runewidth.StringWidth(s); got != want {
+			t.Fatalf("displayWidth(%q) = %d, runewidth %d", s, got, want)
+		}
+	})
 }

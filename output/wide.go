@@ -8,7 +8,6 @@ import (
 	"io"
 
 	"github.com/kubectl-netstat/kubectl-netstat/inspect"
-	"github.com/mattn/go-runewidth"
 )
 
 // WideRow is one socket of the flat --output wide table with its tags.
@@ -132,7 +131,7 @@ func (ww *WideWriter) Flush() error {
 
 func (ww *WideWriter) widen(row []string) {
 	for i, c := range row {
-		ww.widths[i] = max(ww.widths[i], runewidth.StringWidth(c))
+		ww.widths[i] = max(ww.widths[i], displayWidth(c))
 	}
 }
 
