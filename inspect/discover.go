@@ -20,8 +20,8 @@ type DiscoverOptions struct {
 	Sockets bool
 	// LazyFallback is ScanOptions.LazyFallback.
 	LazyFallback bool
-	// WarmWalk is ScanOptions.WarmWalk.
-	WarmWalk bool
+	// WalkFor is ScanOptions.WalkFor.
+	WalkFor *SocketQuery
 }
 
 // Inventory is every network namespace and container on the host, from one scan.
@@ -151,7 +151,7 @@ func (fs FS) DiscoverContext(ctx context.Context, opt DiscoverOptions) (*Invento
 	var mounts []NsfsMount
 	var mountWarns []error
 	readMounts := func(t *ProcTable) { mounts, mountWarns = fs.nsfsMounts(ctx, t) }
-	t, err := fs.ScanProcsContext(ctx, ScanOptions{Sockets: opt.Sockets, NetnsFds: true, LazyFallback: opt.LazyFallback, WarmWalk: opt.WarmWalk, Alongside: readMounts})
+	t, err := fs.ScanProcsContext(ctx, ScanOptions{Sockets: opt.Sockets, NetnsFds: true, LazyFallback: opt.LazyFallback, WalkFor: opt.WalkFor, Alongside: readMounts})
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,9 @@ type MultiReader struct {
 	check bool
 	open  map[uint64]*netnsOpen
 	self  *NetReader // the caller's own namespace, read without setns
+	// inv is the inventory last read from: its scan may hold a walk made
+	// for this pass (ScanOptions.WalkFor).
+	inv *Inventory
 	// What the last pass's socket walk did (WalkStatus).
 	walked, walkConns       bool
 	walkErr                 error
@@ -63,6 +66,9 @@ func (fs FS) NewMultiReader(ctx context.Context) *MultiReader {
 // time. The scanner's own namespace (and ns nil) needs no handle. An error
 // is an *OpenError.
 func (m *MultiReader) Reader(inv *Inventory, ns *Netns) (*NetReader, error) {
+	if inv != nil {
+		m.inv = inv
+	}
 	if ns == nil || inv != nil && inv.Procs != nil && ns.Inode == inv.Procs.SelfNetnsIno {
 		if m.self == nil {
 			m.self = m.fs.NewOwnNetReader(m.ctx)
@@ -221,6 +227,9 @@ func readAhead(n int, read func(k int) (*SocketResult, error), fn func(k int, re
 // host has), not kept: a one-shot pass. A namespace that could not be
 // opened gives fn an *OpenError.
 func (m *MultiReader) ReadAll(inv *Inventory, nss []*Netns, q SocketQuery, owners bool, fn func(ns *Netns, res *SocketResult, err error) error) error {
+	if inv != nil {
+		m.inv = inv
+	}
 	want := map[uint64]bool{}
 	if walkable(q) {
 		for _, ns := range nss {
@@ -233,6 +242,9 @@ func (m *MultiReader) ReadAll(inv *Inventory, nss []*Netns, q SocketQuery, owner
 			return nil, err
 		}
 		ns := nss[k]
+		if res := walked[ns.Inode].result(q); res != nil {
+			return res, nil // nothing left to read inside the namespace
+		}
 		if inv != nil && inv.Procs != nil && ns.Inode == inv.Procs.SelfNetnsIno {
 			// The caller's own namespace: no handle, no setns.
 			r := m.fs.NewOwnNetReader(m.ctx)
@@ -260,11 +272,16 @@ func (m *MultiReader) ReadAll(inv *Inventory, nss []*Netns, q SocketQuery, owner
 }
 
 // walk runs one socket walk for a pass over the namespaces in want (by
-// inode) and returns the part of each it covered; nil when it could not
-// run, every namespace then being dumped. WalkStatus tells which. timers:
-// some namespace's query was left out of want for -o alone (said by -v).
+// inode), or takes the one made during the inventory's scan, and returns
+// the part of each it covered; nil when it could not run, every namespace
+// then being dumped. WalkStatus tells which. timers: some namespace's query
+// was left out of want for -o alone (said by -v).
 func (m *MultiReader) walk(want map[uint64]bool, conns, timers bool) map[uint64]*walkedNs {
 	m.walked, m.walkErr, m.walkCovered, m.walkWanted, m.walkConns = false, nil, 0, len(want), false
+	var pre *prewalk
+	if m.inv != nil {
+		pre = m.inv.Procs.takeWalk() // taken even when unused: it is this pass's
+	}
 	if len(want) == 0 {
 		if timers {
 			m.walkErr = errWalkTimers
@@ -275,11 +292,52 @@ func (m *MultiReader) walk(want map[uint64]bool, conns, timers bool) map[uint64]
 		m.walkErr = err
 		return nil
 	}
-	got, err := m.fs.walkSockets(want, conns)
+	var got map[uint64]*walkedNs
+	var err error
+	if pre != nil && (pre.conns || !conns) {
+		<-pre.done
+		got, err = pre.ns, pre.err
+		conns = pre.conns
+		for ino := range got {
+			if !want[ino] {
+				delete(got, ino)
+			}
+		}
+	} else {
+		got, err = m.fs.walkSockets(want, conns)
+	}
 	if err != nil {
 		m.walkErr = err
 		return nil
 	}
 	m.walked, m.walkCovered, m.walkConns = true, len(got), conns
+	if m.inv != nil {
+		m.inv.Procs.primeOwners(got)
+	}
 	return got
+}
+
+// walkedCount is how many sockets the walk holds.
+func walkedCount(got map[uint64]*walkedNs) int {
+	n := 0
+	for _, w := range got {
+		n += len(w.tcp) + len(w.tcp6) + len(w.udp) + len(w.udp6) + len(w.udplite) + len(w.udplite6)
+	}
+	return n
+}
+
+// walkedInodes is the set of the walk's n socket inodes (0, a socket no
+// file holds, left out).
+func walkedInodes(got map[uint64]*walkedNs, n int) map[uint64]bool {
+	set := make(map[uint64]bool, n)
+	for _, w := range got {
+		for _, t := range [][]Socket{w.tcp, w.tcp6, w.udp, w.udp6, w.udplite, w.udplite6} {
+			for i := range t {
+				if t[i].Inode != 0 {
+					set[t[i].Inode] = true
+				}
+			}
+		}
+	}
+	return set
 }

@@ -87,11 +87,19 @@ func (fs FS) ScanProcsContext(ctx context.Context, opt ScanOptions) (*ProcTable,
 			walk.Sockets, walk.NetnsFds = false, false
 			bpfRes = make(chan bpfLoad, 1)
 			warm = make(chan bool, 1)
+			var pre *prewalk
+			if q := opt.WalkFor; q != nil && walkable(*q) {
+				pre = &prewalk{done: make(chan struct{}), conns: wantsConns(*q)}
+				t.prewalk = pre
+			}
 			go func() {
 				it, err := bpfIter(root)
 				bpfRes <- bpfLoad{it, err}
-				if <-warm && err == nil {
-					bpfowner.SharedSockWalk() // kept for the walk, which reports its error
+				// The walk needs no discovery: it covers every namespace whose
+				// tasks it sees, and the reader picks its own.
+				if <-warm {
+					pre.ns, pre.err = fs.walkSockets(nil, pre.conns)
+					close(pre.done)
 				}
 			}()
 		case opt.Sockets && opt.LazyFallback:
@@ -103,7 +111,11 @@ func (fs FS) ScanProcsContext(ctx context.Context, opt ScanOptions) (*ProcTable,
 	}
 	res, sockets := scanAll(ctx, root, pids, t.SelfPidnsIno, walk, s)
 	if warm != nil {
-		warm <- opt.WarmWalk && walkRefused(countNetns(res)) == nil
+		ok := t.prewalk != nil && walkRefused(countNetns(res)) == nil
+		if !ok {
+			t.prewalk = nil
+		}
+		warm <- ok
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -1,6 +1,10 @@
 package inspect
 
-import "github.com/kubectl-netstat/kubectl-netstat/inspect/runtime"
+import (
+	"sync"
+
+	"github.com/kubectl-netstat/kubectl-netstat/inspect/runtime"
+)
 
 // The /proc pass itself (ScanProcs) is Linux-only (proc_scan_linux.go); its
 // result types live here so the model builds on every client platform.
@@ -20,11 +24,13 @@ type ScanOptions struct {
 	// LazyFallback: when the BPF iterator cannot serve Sockets, skip the
 	// socket walk and leave the owners to ResolveOwners (Owners is then OwnersLazy).
 	LazyFallback bool
-	// WarmWalk: the pass that follows reads walkable tables (Walkable) of
-	// every namespace. Where the host has enough namespaces to walk, the
-	// socket walker then loads right after the owner iterator, while the
-	// owner pass runs, instead of after discovery.
-	WarmWalk bool
+	// WalkFor, if set, is the query the pass that follows reads from every
+	// namespace. Where it is walkable (Walkable) and the host has enough
+	// namespaces to walk, the socket walker loads right after the owner
+	// iterator and walks the host's tables while the owner pass runs; the
+	// MultiReader that first reads this table's namespaces takes that walk
+	// instead of making its own.
+	WalkFor *SocketQuery
 	// Alongside, if set, runs in its own goroutine as soon as the process
 	// list is read, while the fd pass (the BPF load and pass, or the walk)
 	// runs; ScanProcs returns after both. It may read the entries' identity
@@ -104,6 +110,77 @@ type ProcTable struct {
 	root    string
 	scan    *procScanner
 	fdsDone bool
+	// prewalk is the walk made during the scan (ScanOptions.WalkFor), until a
+	// MultiReader takes it.
+	prewalk *prewalk
+
+	// held are the BPF pass's socket records in ascending PID order, not
+	// yet in sockets: indexing every socket of a host costs more than the
+	// kernel's pass (a 50,000-entry map), and a listening pass asks about a
+	// few hundred, so only the inodes a walk reported are indexed at first
+	// (primeOwners) and the rest when Owner is asked about another one.
+	mu     sync.Mutex
+	held   []heldSocket
+	primed map[uint64]bool
+}
+
+// heldSocket is one socket fd the BPF pass reported.
+type heldSocket struct {
+	inode uint64
+	p     *Process
+}
+
+// primeOwners indexes the held records of the walk's sockets, when they are
+// a small part of them; Owner then answers for those without indexing the rest.
+func (t *ProcTable) primeOwners(walked map[uint64]*walkedNs) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := walkedCount(walked)
+	if t.held == nil || n*4 > len(t.held) {
+		return
+	}
+	want := walkedInodes(walked, n)
+	// A bit per inode's low bits screens out most records before the map
+	// lookup (2,000 wanted inodes among 50,000 held).
+	var bits [1 << 14]uint64
+	for ino := range want {
+		bits[ino>>6&(1<<14-1)] |= 1 << (ino & 63)
+	}
+	for _, h := range t.held {
+		if bits[h.inode>>6&(1<<14-1)]&(1<<(h.inode&63)) != 0 && want[h.inode] {
+			t.hold(h)
+		}
+	}
+	t.primed = want
+}
+
+// hold records h unless a lower PID holds its inode (netstat's rule).
+func (t *ProcTable) hold(h heldSocket) {
+	if q, ok := t.sockets[h.inode]; !ok || q.PID > h.p.PID {
+		t.sockets[h.inode] = h.p
+	}
+}
+
+// prewalk is a socket walk made on the scan's loader goroutine; done is
+// closed once ns (every namespace the walk covered) or err is set.
+type prewalk struct {
+	done  chan struct{}
+	conns bool
+	ns    map[uint64]*walkedNs
+	err   error
+}
+
+// takeWalk hands over the walk made during the scan, once (nil: none).
+func (t *ProcTable) takeWalk() *prewalk {
+	if t == nil {
+		return nil
+	}
+	p := t.prewalk
+	t.prewalk = nil
+	return p
 }
 
 // Owner returns the process holding the socket inode (lowest PID), or nil.
@@ -111,11 +188,29 @@ func (t *ProcTable) Owner(inode uint64) *Process {
 	if t == nil || inode == 0 {
 		return nil
 	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.held != nil && !t.primed[inode] {
+		if len(t.sockets) == 0 {
+			t.sockets = make(map[uint64]*Process, len(t.held))
+		}
+		for _, h := range t.held {
+			t.hold(h)
+		}
+		t.held, t.primed = nil, nil
+	}
 	return t.sockets[inode]
 }
 
 // SocketsRecorded reports whether the fd walk attributed at least one socket.
-func (t *ProcTable) SocketsRecorded() bool { return t != nil && len(t.sockets) > 0 }
+func (t *ProcTable) SocketsRecorded() bool {
+	if t == nil {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.sockets) > 0 || len(t.held) > 0
+}
 
 // Entry returns the scan record for pid, or nil.
 func (t *ProcTable) Entry(pid int) *ProcEntry {

@@ -54,7 +54,7 @@ func walkRefused(n int) error {
 }
 
 // Walkable reports whether q's TCP and UDP tables can come from the walk
-// (DiscoverOptions.WarmWalk).
+// (DiscoverOptions.WalkFor).
 func Walkable(q SocketQuery) bool { return walkable(q) }
 
 // walkable reports whether q's TCP and UDP tables can come from a walk: the
@@ -104,6 +104,37 @@ func (w *walkedNs) has(p Proto, states uint32) bool {
 		return w.lite
 	}
 	return false
+}
+
+// result is q's sockets when the walk holds every table q reads (no dump, no
+// /proc file), so the namespace need not be opened at all; nil otherwise.
+func (w *walkedNs) result(q SocketQuery) *SocketResult {
+	if w == nil || !walkable(q) {
+		return nil
+	}
+	for _, p := range q.Protos {
+		if p == ProtoUnix {
+			return nil
+		}
+		if states := q.statesOf(p); states != 0 && !w.has(p, states) {
+			return nil
+		}
+	}
+	res := &SocketResult{}
+	for _, p := range q.Protos {
+		if states := q.statesOf(p); states != 0 {
+			res.Sockets = w.appendRows(res.Sockets, p, states)
+		}
+	}
+	return res
+}
+
+// statesOf is the state mask q asks of table p.
+func (q SocketQuery) statesOf(p Proto) uint32 {
+	if p.IsTCP() {
+		return q.TCPStates
+	}
+	return q.UDPStates
 }
 
 // appendRows appends the rows of table p in states (a mask, as for

@@ -8,9 +8,9 @@ import (
 )
 
 // walkSockets walks the host's socket tables once (bpfowner.SockWalk) and
-// returns the part of each namespace in want whose tables were walked; a
-// namespace left out is read with its own dumps. conns: walk every TCP
-// socket, not only listeners.
+// returns the part of each namespace in want (nil: every namespace) whose
+// tables were walked; a namespace left out is read with its own dumps.
+// conns: walk every TCP socket, not only listeners.
 func (fs FS) walkSockets(want map[uint64]bool, conns bool) (map[uint64]*walkedNs, error) {
 	if err := bpfPrecheck(fs.Proc()); err != nil {
 		return nil, err
@@ -22,7 +22,7 @@ func (fs FS) walkSockets(want map[uint64]bool, conns bool) (map[uint64]*walkedNs
 	got := make(map[uint64]*walkedNs, len(want))
 	info, err := w.Pass(conns, func(r *bpfowner.SockRecord) {
 		ino := uint64(r.Netns)
-		if !want[ino] {
+		if want != nil && !want[ino] {
 			return
 		}
 		ns := got[ino]
@@ -49,6 +49,9 @@ func (fs FS) walkSockets(want map[uint64]bool, conns bool) (map[uint64]*walkedNs
 	})
 	if err != nil {
 		return nil, err
+	}
+	if want == nil {
+		want = info.Covered
 	}
 	for ino := range want {
 		switch {

@@ -542,3 +542,75 @@ func TestSocketWalkUnderChurn(t *testing.T) {
 	close(stop)
 	t.Logf("%d connections opened and reset during 50 passes", <-churned)
 }
+
+// A walk made during discovery (WalkFor) serves the pass that follows, once:
+// its rows and owners equal those of a pass that dumps, and every socket of
+// the scene is this process's.
+func TestPrewalkServesReadAll(t *testing.T) {
+	s := newDiagScene(t)
+	ino := s.withTask(t, s.name)
+	openWalkSockets(t, s)
+	if os.Getenv(OwnersEnv) == "proc" {
+		t.Skipf("%s=proc: no BPF owner pass, so no walk during discovery", OwnersEnv)
+	}
+	fs, err := NewFS("/proc", "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := SocketQuery{Protos: []Proto{ProtoTCP, ProtoTCP6, ProtoUDP, ProtoUDP6, ProtoUDPLite, ProtoUDPLite6}, TCPStates: StatesListen, UDPStates: StatesUDPUnconnected}
+	read := func(env string, walkFor *SocketQuery) []string {
+		t.Setenv(SocketsEnv, env)
+		inv, err := fs.Discover(DiscoverOptions{Sockets: true, WalkFor: walkFor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inv.Procs.Owners != OwnersBPF {
+			t.Fatalf("owners from %s (%s), want the BPF pass", inv.Procs.Owners, inv.Procs.OwnersFallback)
+		}
+		if (inv.Procs.prewalk != nil) != (walkFor != nil) {
+			t.Fatalf("WalkFor %v: walk made during discovery %v", walkFor != nil, inv.Procs.prewalk != nil)
+		}
+		ns := inv.NetnsOf(ino)
+		if ns == nil {
+			t.Fatalf("namespace %d not discovered", ino)
+		}
+		m := fs.NewMultiReader(context.Background())
+		defer m.Close()
+		var rows []string
+		err = m.ReadAll(inv, []*Netns{ns}, q, true, func(_ *Netns, res *SocketResult, err error) error {
+			if err != nil {
+				return err
+			}
+			for _, sk := range res.Sockets {
+				pid := 0
+				if sk.Owner != nil {
+					pid = sk.Owner.PID
+				}
+				sk.Owner = nil
+				rows = append(rows, fmt.Sprintf("%+v pid %d", sk, pid))
+				if pid != os.Getpid() {
+					t.Errorf("%s=%s: %v %v owned by pid %d, want this process (%d)", SocketsEnv, env, sk.Proto, sk.Local, pid, os.Getpid())
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if method, detail := m.WalkStatus(); (method == SocketsWalk) != (env == "walk") {
+			t.Errorf("%s=%s: sockets from %s (%s)", SocketsEnv, env, method, detail)
+		}
+		if inv.Procs.prewalk != nil {
+			t.Error("the walk made during discovery was not taken")
+		}
+		return rows
+	}
+	walked := read("walk", &q)
+	dumped := read("diag", nil)
+	if len(walked) != 9 {
+		t.Errorf("%d rows from the walk, want the scene's 9", len(walked))
+	}
+	if d := cmp.Diff(dumped, walked); d != "" {
+		t.Errorf("the discovery's walk differs from dumps (-dump +walk):\n%s", d)
+	}
+}

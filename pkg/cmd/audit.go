@@ -144,13 +144,6 @@ func (o *auditOptions) scan(ctx context.Context) ([]audit.Listener, error) {
 
 // scanInventory is scan that also returns the host inventory.
 func (o *auditOptions) scanInventory(ctx context.Context) ([]audit.Listener, *inspect.Inventory, error) {
-	inv, err := o.root.fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: true, WarmWalk: true})
-	if err != nil {
-		return nil, nil, err
-	}
-	notes := newNotes(o.ErrOut, o.root.verbose, true, nil)
-	notes.discovery(inv)
-	defer notes.done()
 	var protos []inspect.Proto
 	if !o.udpOnly || o.tcpOnly {
 		protos = append(protos, inspect.ProtoTCP, inspect.ProtoTCP6)
@@ -164,6 +157,15 @@ func (o *auditOptions) scanInventory(ctx context.Context) ([]audit.Listener, *in
 	q := inspect.SocketQuery{Protos: protos, TCPStates: inspect.StatesListen, UDPStates: inspect.StatesUDPUnconnected}
 	if o.peers.on {
 		q.TCPStates |= uint32(1) << inspect.TCPEstablished
+	}
+	inv, err := o.root.fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: true, WalkFor: &q})
+	if err != nil {
+		return nil, nil, err
+	}
+	notes := newNotes(o.ErrOut, o.root.verbose, true, nil)
+	notes.discovery(inv)
+	defer notes.done()
+	if o.peers.on {
 		o.peers.start(o, inv)
 	}
 	// Read on MultiReaders workers (the dumps are kernel work, and each

@@ -41,10 +41,10 @@ type viewSet struct {
 	// owners are resolved per namespace for the rows shown (see resolveOwners);
 	// lazyWanted: that is the fallback when the BPF iterator cannot serve.
 	lazyOwners, lazyWanted bool
-	noted                  bool // -v told how owners are found
-	notedSockets           bool // -v told where sockets come from
-	sockets                bool // discovery attributes sockets to processes
-	warmWalk               bool // every namespace's walkable tables are read (DiscoverOptions.WarmWalk)
+	noted                  bool                 // -v told how owners are found
+	notedSockets           bool                 // -v told where sockets come from
+	sockets                bool                 // discovery attributes sockets to processes
+	walkFor                *inspect.SocketQuery // read from every namespace (DiscoverOptions.WalkFor)
 	// remoteOnly: every view comes through the API (a non-Linux client);
 	// there is no local process table to refresh.
 	remoteOnly bool
@@ -87,8 +87,10 @@ func (o *netstatOptions) newViewSet(ctx context.Context) (*viewSet, error) {
 	}
 	sc.lazyWanted = o.lazyOwners()
 	sc.sockets = o.flags.Programs || o.format != output.FormatText || o.ko.Container != ""
-	sc.warmWalk = o.allContainers && inspect.Walkable(o.socketQuery())
-	inv, err := o.fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: sc.sockets, LazyFallback: sc.lazyWanted, WarmWalk: sc.warmWalk})
+	if q := o.socketQuery(); o.allContainers && inspect.Walkable(q) {
+		sc.walkFor = &q
+	}
+	inv, err := o.fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: sc.sockets, LazyFallback: sc.lazyWanted, WalkFor: sc.walkFor})
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +345,7 @@ func (sc *viewSet) refresh(o *netstatOptions) error {
 	}
 	if sc.needDiscovery {
 		// Later refreshes rediscover, so containers that started since are tagged.
-		inv, err := o.fs.DiscoverContext(sc.ctx, inspect.DiscoverOptions{Sockets: sc.sockets, LazyFallback: sc.lazyWanted, WarmWalk: sc.warmWalk})
+		inv, err := o.fs.DiscoverContext(sc.ctx, inspect.DiscoverOptions{Sockets: sc.sockets, LazyFallback: sc.lazyWanted, WalkFor: sc.walkFor})
 		if err != nil {
 			return err
 		}
