@@ -87,7 +87,8 @@ func (o *netstatOptions) newViewSet(ctx context.Context) (*viewSet, error) {
 	}
 	sc.lazyWanted = o.lazyOwners()
 	sc.sockets = o.flags.Programs || o.format != output.FormatText || o.ko.Container != ""
-	if q := o.socketQuery(); o.allContainers && inspect.Walkable(q) {
+	// Route, interface and statistics views read no sockets: no walk for them.
+	if q := o.socketQuery(); o.mode == modeSockets && o.allContainers && inspect.Walkable(q) {
 		sc.walkFor = &q
 	}
 	inv, err := o.fs.DiscoverContext(ctx, inspect.DiscoverOptions{Sockets: sc.sockets, LazyFallback: sc.lazyWanted, WalkFor: sc.walkFor})
