@@ -133,10 +133,7 @@ func (r *NetReader) Sockets(q SocketQuery) (*SocketResult, error) {
 			fallback = append(fallback, p)
 			continue
 		}
-		states := q.TCPStates
-		if !p.IsTCP() {
-			states = q.UDPStates
-		}
+		states := q.statesOf(p)
 		if states == 0 {
 			continue
 		}
