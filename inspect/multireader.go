@@ -316,28 +316,3 @@ func (m *MultiReader) walk(want map[uint64]bool, conns, timers bool) map[uint64]
 	}
 	return got
 }
-
-// walkedCount is how many sockets the walk holds.
-func walkedCount(got map[uint64]*walkedNs) int {
-	n := 0
-	for _, w := range got {
-		n += len(w.tcp) + len(w.tcp6) + len(w.udp) + len(w.udp6) + len(w.udplite) + len(w.udplite6)
-	}
-	return n
-}
-
-// walkedInodes is the set of the walk's n socket inodes (0, a socket no
-// file holds, left out).
-func walkedInodes(got map[uint64]*walkedNs, n int) map[uint64]bool {
-	set := make(map[uint64]bool, n)
-	for _, w := range got {
-		for _, t := range [][]Socket{w.tcp, w.tcp6, w.udp, w.udp6, w.udplite, w.udplite6} {
-			for i := range t {
-				if t[i].Inode != 0 {
-					set[t[i].Inode] = true
-				}
-			}
-		}
-	}
-	return set
-}

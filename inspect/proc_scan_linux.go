@@ -76,7 +76,7 @@ func (fs FS) ScanProcsContext(ctx context.Context, opt ScanOptions) (*ProcTable,
 	// it then reports socket and namespace fds in one pass.
 	walk := opt
 	var bpfRes chan bpfLoad
-	var warm chan bool // the loader's go-ahead for the socket walker
+	var warm chan bool // the loader's go-ahead for the walk (WalkFor)
 	if opt.Sockets || opt.NetnsFds {
 		err := errors.New("disabled (ScanOptions.NoBPF)")
 		if !opt.NoBPF {
@@ -86,18 +86,17 @@ func (fs FS) ScanProcsContext(ctx context.Context, opt ScanOptions) (*ProcTable,
 		case err == nil:
 			walk.Sockets, walk.NetnsFds = false, false
 			bpfRes = make(chan bpfLoad, 1)
-			warm = make(chan bool, 1)
 			var pre *prewalk
 			if q := opt.WalkFor; q != nil && walkable(*q) {
 				pre = &prewalk{done: make(chan struct{}), conns: wantsConns(*q)}
-				t.prewalk = pre
+				t.prewalk, warm = pre, make(chan bool, 1)
 			}
 			go func() {
 				it, err := bpfIter(root)
 				bpfRes <- bpfLoad{it, err}
 				// The walk needs no discovery: it covers every namespace whose
 				// tasks it sees, and the reader picks its own.
-				if <-warm {
+				if warm != nil && <-warm {
 					pre.ns, pre.err = fs.walkSockets(nil, pre.conns)
 					close(pre.done)
 				}
@@ -111,7 +110,7 @@ func (fs FS) ScanProcsContext(ctx context.Context, opt ScanOptions) (*ProcTable,
 	}
 	res, sockets := scanAll(ctx, root, pids, t.SelfPidnsIno, walk, s)
 	if warm != nil {
-		ok := t.prewalk != nil && walkRefused(countNetns(res)) == nil
+		ok := walkRefused(countNetns(res)) == nil
 		if !ok {
 			t.prewalk = nil
 		}

@@ -106,6 +106,38 @@ func (w *walkedNs) has(p Proto, states uint32) bool {
 	return false
 }
 
+// tables are w's six tables, in no particular order.
+func (w *walkedNs) tables() [6][]Socket {
+	return [6][]Socket{w.tcp, w.tcp6, w.udp, w.udp6, w.udplite, w.udplite6}
+}
+
+// walkedCount is how many sockets the walk holds.
+func walkedCount(got map[uint64]*walkedNs) int {
+	n := 0
+	for _, w := range got {
+		for _, t := range w.tables() {
+			n += len(t)
+		}
+	}
+	return n
+}
+
+// walkedInodes is the set of the walk's n socket inodes (0, a socket no
+// file holds, left out).
+func walkedInodes(got map[uint64]*walkedNs, n int) map[uint64]bool {
+	set := make(map[uint64]bool, n)
+	for _, w := range got {
+		for _, t := range w.tables() {
+			for i := range t {
+				if t[i].Inode != 0 {
+					set[t[i].Inode] = true
+				}
+			}
+		}
+	}
+	return set
+}
+
 // result is q's sockets when the walk holds every table q reads (no dump, no
 // /proc file), so the namespace need not be opened at all; nil otherwise.
 func (w *walkedNs) result(q SocketQuery) *SocketResult {
